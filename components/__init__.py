@@ -1,0 +1,1 @@
+"""Reusable UI pieces: Streamlit widgets, Plotly figures, the Gradio arena Blocks."""

@@ -1,0 +1,1 @@
+"""Fine-Tuning Lab logic. Nothing in core/ imports Streamlit or Gradio."""

@@ -1,0 +1,29 @@
+"""Streamlit entry point: it only sets up the page and routes (st.Page + st.navigation).
+
+Run with `streamlit run lab/app.py` (the README's run command does this for you).
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # `streamlit run lab/app.py` puts lab/ first, not the repo root
+    sys.path.insert(0, str(ROOT))
+
+import streamlit as st  # noqa: E402
+
+from components.shell import language_switch  # noqa: E402
+from core.i18n import t  # noqa: E402
+
+st.set_page_config(page_title="Fine-Tuning Lab", page_icon="🧪", layout="wide")
+language_switch()
+
+PAGES = [
+    st.Page(str(ROOT / "lab" / "home_page.py"), title=t("nav.home"), icon="🏠", url_path="home", default=True),
+    st.Page(str(ROOT / "lab" / "inspector_page.py"), title=t("nav.inspector"), icon="🔎", url_path="inspector"),
+    st.Page(str(ROOT / "lab" / "costs_page.py"), title=t("nav.costs"), icon="💰", url_path="costs"),
+    st.Page(str(ROOT / "lab" / "train_page.py"), title=t("nav.train"), icon="🏋️", url_path="train"),
+    st.Page(str(ROOT / "lab" / "arena_page.py"), title=t("nav.arena"), icon="⚔️", url_path="arena"),
+]
+st.navigation(PAGES).run()

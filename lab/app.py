@@ -25,5 +25,6 @@ PAGES = [
     st.Page(str(ROOT / "lab" / "costs_page.py"), title=t("nav.costs"), icon="💰", url_path="costs"),
     st.Page(str(ROOT / "lab" / "train_page.py"), title=t("nav.train"), icon="🏋️", url_path="train"),
     st.Page(str(ROOT / "lab" / "arena_page.py"), title=t("nav.arena"), icon="⚔️", url_path="arena"),
+    st.Page(str(ROOT / "lab" / "documents_page.py"), title=t("nav.documents"), icon="📚", url_path="documents"),
 ]
 st.navigation(PAGES).run()

@@ -20,11 +20,11 @@ st.set_page_config(page_title="Fine-Tuning Lab", page_icon="🧪", layout="wide"
 language_switch()
 
 PAGES = [
-    st.Page(str(ROOT / "lab" / "home_page.py"), title=t("nav.home"), icon="🏠", url_path="home", default=True),
-    st.Page(str(ROOT / "lab" / "inspector_page.py"), title=t("nav.inspector"), icon="🔎", url_path="inspector"),
-    st.Page(str(ROOT / "lab" / "costs_page.py"), title=t("nav.costs"), icon="💰", url_path="costs"),
-    st.Page(str(ROOT / "lab" / "train_page.py"), title=t("nav.train"), icon="🏋️", url_path="train"),
-    st.Page(str(ROOT / "lab" / "arena_page.py"), title=t("nav.arena"), icon="⚔️", url_path="arena"),
-    st.Page(str(ROOT / "lab" / "documents_page.py"), title=t("nav.documents"), icon="📚", url_path="documents"),
+    st.Page("home_page.py", title=t("nav.home"), icon="🏠", url_path="home", default=True),
+    st.Page("inspector_page.py", title=t("nav.inspector"), icon="🔎", url_path="inspector"),
+    st.Page("costs_page.py", title=t("nav.costs"), icon="💰", url_path="costs"),
+    st.Page("train_page.py", title=t("nav.train"), icon="🏋️", url_path="train"),
+    st.Page("arena_page.py", title=t("nav.arena"), icon="⚔️", url_path="arena"),
+    st.Page("documents_page.py", title=t("nav.documents"), icon="📚", url_path="documents"),
 ]
 st.navigation(PAGES).run()

@@ -14,9 +14,11 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-SHARED = Path(os.environ.get("LAB_TEST_SHARED") or Path.home() / ".cache" / "fine-tuning-lab-tests")
-os.environ.setdefault("LAB_MODEL_CACHE", str(SHARED / "models"))
-os.environ.setdefault("LAB_TIKTOKEN_CACHE", str(SHARED / "tiktoken"))
+# Share the converted model and tiktoken files with the lab's own home (./lab.sh prepared them there),
+# so tests never convert the embedded model a second time.
+_DEFAULT_HOME = Path(os.environ.get("LAB_HOME") or Path.home() / ".fine-tuning-lab").expanduser()
+os.environ.setdefault("LAB_MODEL_CACHE", str(_DEFAULT_HOME / "models"))
+os.environ.setdefault("LAB_TIKTOKEN_CACHE", str(_DEFAULT_HOME / "tiktoken"))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")

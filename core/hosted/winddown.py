@@ -1,0 +1,48 @@
+"""OpenAI's wind-down of self-serve fine-tuning, as dates the lab can reason about.
+
+Source: ../shared/reference/openai-fine-tuning.md (OpenAI deprecations page, checked 2026-11).
+Azure OpenAI is not affected: its fine-tuning follows Azure's own model retirement schedule.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+CLOSED_TO_NEW_ORGS = date(2026, 5, 7)   # organisations that never fine-tuned can no longer start
+NO_NEW_JOBS_AFTER = date(2027, 1, 6)    # last day anyone can create a job
+MODELS_RETIRE = date(2027, 1, 14)       # these base models and their fine-tunes stop serving
+RETIRING_MODELS = (
+    "gpt-4o-2024-08-06",
+    "gpt-4o-mini-2024-07-18",
+    "gpt-4.1-2025-04-14",
+    "gpt-4.1-mini-2025-04-14",
+)
+# Models the lab offers in the form: the ones still fine-tunable until the shutdown.
+FINE_TUNABLE_MODELS = RETIRING_MODELS
+
+
+def date_params(lang: str | None = None) -> dict[str, str]:
+    """The wind-down dates as catalogue parameters (ISO dates read the same in both languages)."""
+    return {
+        "closed": CLOSED_TO_NEW_ORGS.isoformat(),
+        "last_day": NO_NEW_JOBS_AFTER.isoformat(),
+        "retire": MODELS_RETIRE.isoformat(),
+        "models": ", ".join(name.split("-20")[0] for name in RETIRING_MODELS),
+    }
+
+
+def jobs_closed(today: date | None = None) -> bool:
+    """True once OpenAI accepts no new fine-tuning jobs from anyone."""
+    return (today or date.today()) > NO_NEW_JOBS_AFTER
+
+
+def days_left(today: date | None = None) -> int:
+    """Days until the last day new OpenAI jobs are accepted (negative once past)."""
+    return (NO_NEW_JOBS_AFTER - (today or date.today())).days
+
+
+def notice(lang: str | None = None, today: date | None = None) -> str:
+    """The plain-words notice shown wherever an OpenAI job is about to be created."""
+    from core.i18n import t
+
+    key = "hosted.winddown.closed" if jobs_closed(today) else "hosted.winddown.notice"
+    return t(key, lang, days=max(days_left(today), 0), **date_params())

@@ -1,0 +1,85 @@
+"""`python -m core.jobs.worker JOB_ID`: the process that runs one job, started by runner.refresh().
+
+It looks up the backend module (runner.BACKEND_MODULES) and calls `module.run_job(job, emit)`;
+emit(kind, **fields) appends to the run's events.jsonl. run_job returns the result dict (local:
+adapter_dir, final losses...; hosted: fine_tuned_model, trained_tokens...) or raises. The final
+status is written only if the job is still active (a stop() in the meantime wins), then the worker
+calls refresh() so the next queued job of its lane starts even when no page is open.
+"""
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import time
+import traceback
+
+import psutil
+
+from core.errors import LabError
+from core.i18n import set_language, t
+from core.jobs import registry, runner
+from core.jobs.events import append_event
+from core.jobs.registry import FAILED, SUCCEEDED, is_active
+
+
+def _finish(job_id: str, status: str, **fields) -> bool:
+    job = registry.get_job(job_id)
+    if job is None or not is_active(job.status):
+        return False
+    changed = registry.update_job(job_id, expect_status=job.status, status=status,
+                                  finished_at=time.time(), **fields)
+    return changed is not None
+
+
+def run(job_id: str) -> int:
+    job = registry.get_job(job_id)
+    if job is None:
+        print(f"unknown job {job_id}", file=sys.stderr)
+        return 2
+    if not is_active(job.status):  # stopped before we got here
+        return 0
+    me = psutil.Process()
+    registry.update_job(job_id, pid=os.getpid(), pid_created=me.create_time())
+    run_dir = job.run_dir
+
+    def emit(kind: str, **fields):
+        return append_event(run_dir, kind, **fields)
+
+    code = 1
+    try:
+        module = importlib.import_module(runner.BACKEND_MODULES[job.backend])
+        result = module.run_job(job, emit)
+        if _finish(job_id, SUCCEEDED, result=result or {}, error=None):
+            emit("status", status=SUCCEEDED)
+        code = 0
+    except LabError as err:
+        reason = err.message()
+        if _finish(job_id, FAILED, error=reason):
+            emit("status", status=FAILED, error=reason)
+    except BaseException as exc:  # noqa: BLE001 - any crash must end up as a readable reason
+        traceback.print_exc()
+        reason = t("train.job_crashed", reason=f"{type(exc).__name__}: {exc}")
+        if _finish(job_id, FAILED, error=reason):
+            emit("status", status=FAILED, error=reason)
+        if isinstance(exc, KeyboardInterrupt):
+            code = 130
+    finally:
+        try:
+            runner.refresh()
+        except Exception:  # noqa: BLE001 - the next page read will refresh anyway
+            traceback.print_exc()
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print("usage: python -m core.jobs.worker JOB_ID", file=sys.stderr)
+        return 2
+    set_language(os.environ.get("LAB_LANG"))
+    return run(argv[0])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

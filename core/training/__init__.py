@@ -1,0 +1,1 @@
+"""Local LoRA fine-tuning: config, data, the training entry point and the job backend."""

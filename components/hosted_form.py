@@ -1,14 +1,248 @@
 """The hosted fine-tuning form (OpenAI / Azure OpenAI) that the training page shows.
 
-Minimal first version: the signature is final, the body grows as core/hosted lands.
+A storyboard: keys (session only, shown masked) -> dataset and settings -> submit with upload
+progress -> the hosted jobs of this backend with pause / resume / cancel. Everything real happens in
+core.hosted; the live log, loss chart and progress come from the shared run monitor, which the page
+shows for the job id this function returns.
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import streamlit as st
+
+from components.shell import friendly_errors
+from core.errors import LabError
+from core.hosted import winddown
+from core.hosted.client import (DEFAULT_AZURE_API_VERSION, normalize_backend, provider_name,
+                                resolve_credentials)
+from core.i18n import format_number, t
+from core.secrets import get_secret, mask
+
+SESSION_KEYS = ("openai_api_key", "openai_base_url", "azure_openai_api_key", "azure_openai_endpoint",
+                "azure_openai_api_version")
+NONE = "—"
+
+
+def _typed() -> dict:
+    """The secrets typed in this browser session (never written anywhere)."""
+    return {name: st.session_state.get(name) for name in SESSION_KEYS if st.session_state.get(name)}
+
+
+def _key_status(env_name: str, session_name: str) -> None:
+    """Which key is in use, masked: typed in this session, or from the environment / .env."""
+    typed = st.session_state.get(session_name)
+    value = get_secret(env_name, typed)
+    if not value:
+        st.caption(t("hosted.form.key_none", name=env_name))
+    elif typed:
+        st.caption(t("hosted.form.key_typed", masked=mask(value)))
+    else:
+        st.caption(t("hosted.form.key_env", masked=mask(value), name=env_name))
+
+
+def _keys(backend: str) -> None:
+    with st.expander(t("hosted.form.keys_title"), expanded=not _has_key(backend)):
+        st.caption(t("hosted.form.keys_privacy"))
+        if backend == "azure":
+            st.text_input(t("hosted.form.azure_endpoint"), key="azure_openai_endpoint",
+                          placeholder="https://my-resource.openai.azure.com", help=t("hosted.help.azure_endpoint"))
+            st.text_input(t("hosted.form.azure_key"), key="azure_openai_api_key", type="password",
+                          help=t("hosted.help.azure_key"))
+            _key_status("AZURE_OPENAI_API_KEY", "azure_openai_api_key")
+            st.text_input(t("hosted.form.azure_version"), key="azure_openai_api_version",
+                          placeholder=DEFAULT_AZURE_API_VERSION, help=t("hosted.help.azure_version"))
+        else:
+            st.text_input(t("hosted.form.api_key"), key="openai_api_key", type="password",
+                          help=t("hosted.help.api_key"))
+            _key_status("OPENAI_API_KEY", "openai_api_key")
+            st.text_input(t("hosted.form.base_url"), key="openai_base_url",
+                          placeholder="https://api.openai.com/v1", help=t("hosted.help.base_url"))
+
+
+def _has_key(backend: str) -> bool:
+    try:
+        resolve_credentials(backend, _typed())
+        return True
+    except LabError:
+        return False
+
+
+def _dataset_files() -> list[str]:
+    """JSONL files the lab knows: the inspector's current dataset first, then LAB_HOME/datasets."""
+    from core.paths import subdir
+
+    files: list[str] = []
+    current = (st.session_state.get("lab_dataset") or {}).get("path")
+    if current and Path(current).is_file():
+        files.append(str(current))
+    for path in sorted(subdir("datasets").glob("*.jsonl")):
+        if str(path) not in files:
+            files.append(str(path))
+    return files
+
+
+def _settings_form(backend: str, files: list[str]) -> None:
+    from core.hosted.submit import HostedConfig
+
+    dataset = st.session_state.get("lab_dataset") or {}
+    models = list(winddown.FINE_TUNABLE_MODELS)
+    default_model = dataset.get("model") if dataset.get("model") in models else "gpt-4o-mini-2024-07-18"
+    with st.form(key=f"hosted_form_{backend}"):
+        training = st.selectbox(t("hosted.form.training_file"), files, key=f"hosted_training_{backend}",
+                                format_func=lambda p: Path(p).name, help=t("hosted.help.training_file"))
+        validation = st.selectbox(t("hosted.form.validation_file"), [NONE] + files,
+                                  key=f"hosted_validation_{backend}",
+                                  format_func=lambda p: p if p == NONE else Path(p).name,
+                                  help=t("hosted.help.validation_file"))
+        left, right = st.columns(2)
+        model = left.selectbox(t("hosted.form.model"), models, index=models.index(default_model),
+                               key=f"hosted_model_{backend}", help=t("hosted.help.model"))
+        methods = ["supervised", "dpo"]
+        method = right.radio(t("hosted.form.method"), methods, horizontal=True,
+                             index=1 if dataset.get("format") == "dpo" else 0, key=f"hosted_method_{backend}",
+                             format_func=lambda m: t(f"hosted.form.method_{m}"), help=t("hosted.help.method"))
+        suffix = left.text_input(t("hosted.form.suffix"), key=f"hosted_suffix_{backend}", max_chars=64,
+                                 help=t("hosted.help.suffix"))
+        seed = right.number_input(t("hosted.form.seed"), min_value=0, max_value=2**31 - 1, value=None, step=1,
+                                  key=f"hosted_seed_{backend}", help=t("hosted.help.seed"))
+        st.markdown(t("hosted.form.hyper_title"))
+        st.caption(t("hosted.form.hyper_auto"))
+        h1, h2, h3, h4 = st.columns(4)
+        epochs = h1.number_input(t("hosted.form.n_epochs"), min_value=1, max_value=50, value=None, step=1,
+                                 key=f"hosted_epochs_{backend}", help=t("hosted.help.n_epochs"))
+        batch = h2.number_input(t("hosted.form.batch_size"), min_value=1, max_value=256, value=None, step=1,
+                                key=f"hosted_batch_{backend}", help=t("hosted.help.batch_size"))
+        lr = h3.number_input(t("hosted.form.lr_multiplier"), min_value=0.01, max_value=100.0, value=None,
+                             step=0.1, key=f"hosted_lr_{backend}", help=t("hosted.help.lr_multiplier"))
+        beta = h4.number_input(t("hosted.form.beta"), min_value=0.01, max_value=2.0, value=None, step=0.05,
+                               key=f"hosted_beta_{backend}", help=t("hosted.help.beta"))
+        confirm = st.checkbox(t("hosted.form.confirm_billing", provider=provider_name(backend)),
+                              key=f"hosted_confirm_{backend}")
+        submitted = st.form_submit_button(t("hosted.form.submit", provider=provider_name(backend)),
+                                          type="primary", key=f"hosted_submit_{backend}")
+    if not submitted:
+        return
+    if not confirm:
+        st.warning(t("hosted.form.confirm_needed"))
+        return
+    config = HostedConfig(
+        training_file=training, model=model, backend=backend, method=method,
+        validation_file=None if validation == NONE else validation, suffix=suffix or None,
+        seed=int(seed) if seed is not None else None, n_epochs=int(epochs) if epochs else None,
+        batch_size=int(batch) if batch else None, learning_rate_multiplier=lr or None,
+        beta=beta if method == "dpo" else None,
+    )
+    _submit(config)
+
+
+def _submit(config) -> None:
+    from core.hosted.submit import submit
+
+    bar = st.progress(0.0, text=t("hosted.form.upload_waiting"))
+
+    def progress(done: int, total: int, name: str) -> None:
+        share = 1.0 if total <= 0 else min(done / total, 1.0)
+        bar.progress(share, text=t("hosted.form.upload_progress", file=name, percent=round(share * 100),
+                                   done=format_number(done / 1024), total=format_number(total / 1024)))
+
+    with friendly_errors(), st.status(t("hosted.form.submitting"), expanded=True) as status:
+        creds = resolve_credentials(config.backend, _typed())
+        job = submit(config, creds, progress=progress, on_step=status.write)
+        status.update(label=t("hosted.form.submitted", job_id=job.id), state="complete")
+    st.session_state[f"hosted_job_{config.backend}"] = job.id
+    st.success(t("hosted.form.submitted_hint", job_id=job.id))
+
+
+def _jobs(backend: str) -> str | None:
+    """The hosted jobs of this backend: pick one, see its result, pause / resume / cancel it."""
+    from core.jobs import registry, runner
+
+    runner.refresh()
+    jobs = registry.list_jobs(backend=backend)
+    if not jobs:
+        st.info(t("hosted.form.no_jobs"))
+        return None
+    ids = [job.id for job in jobs]
+    wanted = st.session_state.get(f"hosted_job_{backend}")
+    index = ids.index(wanted) if wanted in ids else 0
+    by_id = {job.id: job for job in jobs}
+    chosen = st.selectbox(t("hosted.form.job_select"), ids, index=index, key=f"hosted_job_select_{backend}",
+                          format_func=lambda i: t("hosted.form.job_label", job_id=i, status=by_id[i].status,
+                                                  model=by_id[i].params.get("model", "?")))
+    job = by_id[chosen]
+    result = job.result or {}
+    cols = st.columns(4)
+    cols[0].metric(t("hosted.form.status"), result.get("remote_status") or job.status)
+    cols[1].metric(t("hosted.form.trained_tokens"),
+                   format_number(result["trained_tokens"]) if result.get("trained_tokens") else NONE)
+    estimate = result.get("estimated_usd", job.params.get("estimated_usd"))
+    cols[2].metric(t("hosted.form.estimated_cost"), NONE if estimate is None else f"${estimate:,.2f}")
+    actual = result.get("actual_usd")
+    cols[3].metric(t("hosted.form.actual_cost"), NONE if actual is None else f"${actual:,.2f}",
+                   help=t("hosted.help.actual_cost"))
+    st.caption(t("hosted.form.remote_id", remote_id=job.params.get("openai_job_id", NONE)))
+    if result.get("fine_tuned_model"):
+        st.success(t("hosted.form.ft_model", model=result["fine_tuned_model"]))
+    if job.error:
+        st.error(job.error)
+    _controls(job)
+    return job.id
+
+
+def _controls(job) -> None:
+    from core.hosted import backend as hosted
+    from core.jobs import registry
+
+    typed = _typed()
+    b1, b2, b3 = st.columns(3)
+    can_pause = job.active
+    can_resume = job.status in (registry.PAUSED, registry.FAILED) or (
+        job.status == registry.CANCELLED and not (job.result or {}).get("cancel_requested"))
+    if b1.button(t("hosted.form.pause"), key=f"hosted_pause_{job.id}", disabled=not can_pause,
+                 help=t("hosted.help.pause")):
+        with friendly_errors():
+            hosted.pause(job.id, typed)
+            st.rerun()
+    if b2.button(t("hosted.form.resume"), key=f"hosted_resume_{job.id}", disabled=not can_resume,
+                 help=t("hosted.help.resume")):
+        with friendly_errors():
+            hosted.resume(job.id, typed)
+            st.rerun()
+    confirm_key = f"hosted_cancel_armed_{job.id}"
+    if b3.button(t("hosted.form.cancel"), key=f"hosted_cancel_{job.id}", disabled=job.finished,
+                 help=t("hosted.help.cancel")):
+        st.session_state[confirm_key] = True
+    if st.session_state.get(confirm_key) and not job.finished:
+        st.warning(t("hosted.form.cancel_confirm"))
+        yes, no = st.columns(2)
+        if yes.button(t("common.confirm"), key=f"hosted_cancel_yes_{job.id}", type="primary"):
+            st.session_state[confirm_key] = False
+            with friendly_errors():
+                hosted.cancel_remote(job.id, typed)
+                st.rerun()
+        if no.button(t("common.cancel"), key=f"hosted_cancel_no_{job.id}"):
+            st.session_state[confirm_key] = False
+            st.rerun()
 
 
 def render(backend: str = "openai") -> str | None:
-    """Draw the hosted form for backend "openai" or "azure"; return the id of the engine job the
-    user is looking at (so the page can show the shared run monitor for it), or None."""
-    st.caption("…")
-    return None
+    """Draw the hosted form for backend "openai" or "azure" ("OpenAI" / "Azure OpenAI" accepted);
+    return the id of the engine job the user is looking at (so the page can show the shared run
+    monitor for it), or None when there is none yet."""
+    backend = normalize_backend(backend)
+    if backend == "openai":
+        st.warning(winddown.notice(), icon="⏳")
+    else:
+        st.info(t("hosted.form.azure_intro"))
+    _keys(backend)
+    files = _dataset_files()
+    st.subheader(t("hosted.form.new_job"))
+    if not files:
+        st.info(t("hosted.form.no_dataset"))
+    elif not _has_key(backend):
+        st.info(t("hosted.form.need_key", provider=provider_name(backend)))
+    else:
+        _settings_form(backend, files)
+    st.subheader(t("hosted.form.jobs_title", provider=provider_name(backend)))
+    return _jobs(backend)

@@ -1,4 +1,357 @@
-"""Placeholder until its issue lands (replaced by the page owner)."""
+"""Dataset Inspector: pick a bundled sample or upload a file, see its problems (with line numbers),
+token estimate and statistics, then clean it, split it, or hand it to the next pages.
+
+The storyboard: source -> (CSV or prompt/completion conversion) -> inspect (core.dataset) ->
+metrics, findings, charts, example browser -> actions. All logic lives in core.dataset; the report
+is cached in session_state per (file, size, mtime, model) and re-rendered in the chosen language.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
 import streamlit as st
 
-st.info("…")
+from components import dataset_charts as charts
+from components.chat_bubbles import render_example, render_raw
+from components.shell import friendly_errors, use_page_language
+from core.dataset import (DEFAULT_MODEL, clean_file, csv_columns, csv_to_chat, droppable_codes, inspect_file,
+                          plan_clean, prompt_completion_to_chat, split_file)
+from core.dataset.reader import decode_json, read_line_at
+from core.dataset.samples import list_samples, sample_path
+from core.dataset.store import MAX_UPLOAD_MB, copy_to_datasets, datasets_dir, derived_path, save_upload
+from core.i18n import format_number, t
+
+MODELS = [DEFAULT_MODEL, "gpt-4o-2024-08-06", "gpt-4.1-mini-2025-04-14", "gpt-4.1-2025-04-14",
+          "gpt-3.5-turbo-0125", "local"]
+SEVERITIES = ["error", "warning", "info"]
+MAX_FINDINGS_SHOWN = 20_000  # the table stays responsive; counts and the CLI cover everything
+
+
+def choose_source() -> Path | None:
+    """The file the user picked: a bundled sample or an upload saved under LAB_HOME/datasets."""
+    source = st.radio(t("inspect.source_label"), ["sample", "upload"], key="inspect_source", horizontal=True,
+                      format_func=lambda s: t(f"inspect.source_{s}"))
+    if source == "sample":
+        samples = {s["file"]: s for s in list_samples()}
+        choice = st.selectbox(t("inspect.sample_label"), list(samples), index=None, key="inspect_sample",
+                              placeholder=t("inspect.sample_placeholder"), help=t("inspect.sample_help"),
+                              format_func=lambda f: t(samples[f]["title_key"]))
+        if choice:
+            st.caption(t(samples[choice]["description_key"]))
+            return sample_path(choice)
+        return None
+    st.info(t("inspect.upload_limit", limit=MAX_UPLOAD_MB), icon="📦")
+    uploaded = st.file_uploader(t("inspect.upload_label"), type=["jsonl", "csv", "json"], key="inspect_upload",
+                                max_upload_size=MAX_UPLOAD_MB, help=t("inspect.upload_help"))
+    return store_upload(uploaded) if uploaded is not None else None
+
+
+def store_upload(uploaded) -> Path:
+    """Copy an st.file_uploader file to LAB_HOME/datasets in chunks, once per upload (file_id)."""
+    saved = st.session_state.setdefault("inspect_uploads", {})
+    if uploaded.file_id in saved and Path(saved[uploaded.file_id]).is_file():
+        return Path(saved[uploaded.file_id])
+    bar = st.progress(0.0, text=t("inspect.upload_saving", name=uploaded.name))
+    with friendly_errors():
+        path = save_upload(uploaded, uploaded.name, size=uploaded.size,
+                           progress=lambda f: bar.progress(f, text=t("inspect.upload_saving", name=uploaded.name)))
+    bar.empty()
+    saved[uploaded.file_id] = str(path)
+    return path
+
+
+def active_path(base: Path) -> Path:
+    """The file being inspected: the chosen one, or what was derived from it (converted, cleaned)."""
+    derived = st.session_state.setdefault("inspect_derived", {}).get(str(base))
+    if derived and Path(derived).is_file():
+        st.info(t("inspect.inspecting_derived", name=Path(derived).name, source=base.name), icon="🔁")
+        if st.button(t("inspect.back_to_original"), key="inspect_back"):
+            st.session_state["inspect_derived"].pop(str(base), None)
+            st.rerun()
+        return Path(derived)
+    return base
+
+
+def set_derived(base: Path, path: str | Path) -> None:
+    st.session_state.setdefault("inspect_derived", {})[str(base)] = str(path)
+    st.rerun()
+
+
+def csv_conversion(base: Path) -> None:
+    """A CSV: the user picks the question and answer columns (and an optional system prompt)."""
+    st.subheader(t("inspect.csv_title"))
+    st.write(t("inspect.csv_intro"))
+    with friendly_errors():
+        info = csv_columns(base)
+    columns = info["columns"]
+    preview = pd.DataFrame(info["preview"]).astype(str)
+    if preview.shape[1] == len(columns):
+        preview.columns = columns
+    st.caption(t("inspect.csv_preview"))
+    st.dataframe(preview, hide_index=True)
+    guess_q = next((c for c in columns if c.lower() in ("question", "pergunta", "prompt", "input")), columns[0])
+    guess_a = next((c for c in columns if c.lower() in ("answer", "resposta", "completion", "output")), columns[-1])
+    left, right = st.columns(2)
+    question = left.selectbox(t("inspect.csv_question"), columns, index=columns.index(guess_q), key="inspect_csv_question")
+    answer = right.selectbox(t("inspect.csv_answer"), columns, index=columns.index(guess_a), key="inspect_csv_answer")
+    system = st.text_area(t("inspect.system_prompt"), key="inspect_csv_system", help=t("inspect.system_prompt_help"))
+    if st.button(t("inspect.csv_convert"), key="inspect_csv_convert", type="primary"):
+        with friendly_errors():
+            summary = csv_to_chat(base, derived_path(base, "_chat"), question, answer, system or None)
+        st.session_state["inspect_conversion"] = summary
+        set_derived(base, summary["path"])
+
+
+def pc_conversion(base: Path, path: Path) -> None:
+    """Legacy prompt/completion lines: offer the conversion to chat."""
+    with st.container(border=True):
+        st.subheader(t("inspect.pc_title"))
+        st.write(t("inspect.pc_intro"))
+        system = st.text_area(t("inspect.system_prompt"), key="inspect_pc_system", help=t("inspect.system_prompt_help"))
+        if st.button(t("inspect.pc_convert"), key="inspect_pc_convert", type="primary"):
+            with friendly_errors():
+                summary = prompt_completion_to_chat(path, derived_path(path, "_chat"), system or None)
+            st.session_state["inspect_conversion"] = summary
+            set_derived(base, summary["path"])
+
+
+def show_conversion_summary() -> None:
+    summary = st.session_state.pop("inspect_conversion", None)
+    if summary:
+        lines = ", ".join(str(x) for x in summary["skipped_lines"][:20]) or "—"
+        st.success(t("inspect.converted", written=summary["written"], name=Path(summary["path"]).name,
+                     skipped=summary["skipped"], lines=lines))
+
+
+def run_inspection(path: Path, model: str):
+    """Inspect once per (file, size, mtime, model); the cached report survives reruns."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns, model)
+    cached = st.session_state.get("inspect_report")
+    if cached and cached[0] == key:
+        return cached[1]
+    bar = st.progress(0.0, text=t("inspect.reading", name=path.name))
+    with friendly_errors():
+        report = inspect_file(path, model=model, progress=lambda f: bar.progress(f, text=t("inspect.reading", name=path.name)),
+                              max_findings=MAX_FINDINGS_SHOWN)
+    bar.empty()
+    st.session_state["inspect_report"] = (key, report)
+    return report
+
+
+def show_metrics(report) -> None:
+    cols = st.columns(4)
+    cols[0].metric(t("inspect.metric_examples"), format_number(report.n_examples), help=t("inspect.metric_examples_help"))
+    cols[1].metric(t("inspect.metric_format"), t(f"inspect.format.{report.format}"))
+    cols[2].metric(t("inspect.metric_errors"), format_number(report.n_errors))
+    cols[3].metric(t("inspect.metric_warnings"), format_number(report.n_warnings))
+    cols = st.columns(4)
+    cols[0].metric(t("inspect.metric_tokens"), format_number(report.tokens_total), help=t("inspect.metric_tokens_help"))
+    cols[1].metric(t("inspect.metric_trained"), format_number(report.trained_tokens_total), help=t("inspect.metric_trained_help"))
+    cols[2].metric(t("inspect.metric_epochs"), report.epochs_auto, help=t("inspect.metric_epochs_help"))
+    cols[3].metric(t("inspect.metric_billed"), format_number(report.billed_tokens), help=t("inspect.metric_billed_help"))
+    st.caption(t("inspect.estimate_note", encoding=report.encoding))
+    st.caption(t("inspect.billing_note", epochs=report.epochs_auto, per_epoch=format_number(report.billed_tokens_per_epoch),
+                 billed=format_number(report.billed_tokens), limit=format_number(report.token_limit)))
+
+
+def show_findings(report) -> None:
+    st.subheader(t("inspect.findings_title"))
+    if not report.findings:
+        st.success(t("inspect.no_findings"))
+        return
+    if report.findings_dropped:
+        st.warning(t("inspect.findings_capped", shown=format_number(len(report.findings)),
+                     total=format_number(len(report.findings) + report.findings_dropped)))
+    left, right = st.columns(2)
+    severities = left.multiselect(t("inspect.filter_severity"), SEVERITIES, default=SEVERITIES, key="inspect_filter_severity",
+                                  format_func=lambda s: t(f"inspect.severity.{s}"))
+    codes = right.multiselect(t("inspect.filter_code"), sorted(report.error_counts), key="inspect_filter_code",
+                              help=t("inspect.filter_code_help"))
+    rows = [f.localized(None) for f in report.findings if f.severity in severities and (not codes or f.code in codes)]
+    table = pd.DataFrame({
+        t("inspect.col_line"): [f.line for f in rows],
+        t("inspect.col_severity"): [t(f"inspect.severity.{f.severity}") for f in rows],
+        t("inspect.col_code"): [f.code for f in rows],
+        t("inspect.col_message"): [f.message for f in rows],
+        t("inspect.col_hint"): [f.hint for f in rows],
+    })
+    st.dataframe(table, hide_index=True, key="inspect_findings_table", width="stretch")
+    st.caption(t("inspect.line_zero_note"))
+
+
+def show_charts(report) -> None:
+    st.subheader(t("inspect.charts_title"))
+    if not len(report.example_tokens):
+        st.info(t("inspect.no_examples_to_chart"))
+        return
+    tabs = st.tabs([t("inspect.tab_histogram"), t("inspect.tab_messages"), t("inspect.tab_roles"),
+                    t("inspect.tab_longest"), t("inspect.tab_duplicates")])
+    tabs[0].plotly_chart(charts.token_histogram(report), key="inspect_chart_histogram")
+    tabs[1].plotly_chart(charts.messages_per_example(report), key="inspect_chart_messages")
+    tabs[2].plotly_chart(charts.role_mix(report), key="inspect_chart_roles")
+    tabs[3].plotly_chart(charts.longest_examples(report), key="inspect_chart_longest")
+    if report.duplicate_groups:
+        tabs[4].plotly_chart(charts.duplicate_groups(report), key="inspect_chart_duplicates")
+    else:
+        tabs[4].success(t("inspect.no_duplicates"))
+
+
+def show_browser(report, path: Path) -> None:
+    """Any physical line: an example as chat bubbles, anything else as inert text, with its findings."""
+    st.subheader(t("inspect.browser_title"))
+    if report.n_lines == 0:
+        st.info(t("inspect.browser_empty"))
+        return
+    first = int(report.example_lines[0]) if len(report.example_lines) else 1
+    line = st.number_input(t("inspect.browser_line"), min_value=1, max_value=report.n_lines, value=first, step=1,
+                           key="inspect_browser_line", help=t("inspect.browser_line_help"))
+    problem_lines = sorted({f.line for f in report.findings if f.severity == "error" and f.line > 0})
+    if problem_lines:
+        st.caption(t("inspect.browser_error_lines", lines=", ".join(str(x) for x in problem_lines[:30])
+                     + (" …" if len(problem_lines) > 30 else "")))
+    for finding in (f.localized(None) for f in report.findings if f.line == line):
+        (st.error if finding.severity == "error" else st.warning if finding.severity == "warning" else st.info)(
+            f"{finding.code}: {finding.message} {finding.hint}")
+    payload = read_line_at(path, _line_offset(report, path, int(line)))
+    index = _example_index(report, int(line))
+    if index is not None:
+        st.caption(t("inspect.browser_tokens", tokens=format_number(report.example_tokens[index])))
+    value, problem = decode_json(payload)
+    if problem is None and isinstance(value, dict):
+        render_example(value)
+    else:
+        render_raw(payload)
+
+
+def _example_index(report, line: int) -> int | None:
+    import bisect
+
+    i = bisect.bisect_left(report.example_lines, line)
+    return i if i < len(report.example_lines) and report.example_lines[i] == line else None
+
+
+def _line_offset(report, path: Path, line: int) -> int:
+    """Byte offset of a physical line: known for counted examples, else found by scanning."""
+    index = _example_index(report, line)
+    if index is not None:
+        return int(report.example_offsets[index])
+    from core.dataset.reader import LineReader
+
+    for number, offset, _payload in LineReader(path):
+        if number == line:
+            return offset
+    return 0
+
+
+def show_actions(report, path: Path, base: Path, model: str) -> None:
+    st.subheader(t("inspect.actions_title"))
+    clean_tab, split_tab, use_tab = st.tabs([t("inspect.clean_title"), t("inspect.split_title"), t("inspect.use_title")])
+    with clean_tab:
+        clean_action(report, path, base)
+    with split_tab:
+        split_action(path)
+    with use_tab:
+        use_action(report, path, model)
+
+
+def clean_action(report, path: Path, base: Path) -> None:
+    st.write(t("inspect.clean_intro"))
+    options = droppable_codes(report)
+    codes = st.multiselect(t("inspect.clean_codes"), list(options), key="inspect_clean_codes",
+                           format_func=lambda c: t("inspect.clean_code_option", code=c, lines=options[c]),
+                           help=t("inspect.clean_codes_help"))
+    plan = plan_clean(report, set(codes))
+    st.caption(t("inspect.clean_plan_always", bom=t("common.yes") if plan.bom else t("common.no"),
+                 crlf=plan.crlf_lines, blank=plan.blank_lines))
+    if plan.drop_lines:
+        detail = "; ".join(f"{code}: {n}" for code, n in plan.by_code.items())
+        st.warning(t("inspect.clean_plan_drop", lines=len(plan.drop_lines), detail=detail, kept=plan.kept_examples))
+    else:
+        st.caption(t("inspect.clean_plan_nothing"))
+    if st.button(t("inspect.clean_build"), key="inspect_clean_build"):
+        with friendly_errors():
+            summary = clean_file(path, derived_path(path, "_clean"), set(codes), report=report)
+        st.session_state["inspect_clean_result"] = {**summary, "source": str(path)}
+    summary = st.session_state.get("inspect_clean_result")
+    if summary and summary["source"] == str(path) and Path(summary["path"]).is_file():
+        out = Path(summary["path"])
+        st.success(t("inspect.clean_done", kept=summary["kept_lines"], dropped=summary["dropped_lines"], name=out.name))
+        left, right = st.columns(2)
+        left.download_button(t("inspect.download", name=out.name), data=lambda: out.read_bytes(), file_name=out.name,
+                             mime="application/jsonl", key="inspect_clean_download")
+        if right.button(t("inspect.clean_inspect"), key="inspect_clean_inspect"):
+            st.session_state.pop("inspect_clean_result", None)
+            set_derived(base, out)
+
+
+def split_action(path: Path) -> None:
+    st.write(t("inspect.split_intro"))
+    left, right = st.columns(2)
+    seed = left.number_input(t("inspect.split_seed"), min_value=0, max_value=2**31 - 1, value=42, step=1,
+                             key="inspect_split_seed", help=t("inspect.split_seed_help"))
+    fraction = right.slider(t("inspect.split_fraction"), min_value=0.05, max_value=0.5, value=0.1, step=0.05,
+                            key="inspect_split_fraction", help=t("inspect.split_fraction_help"))
+    if st.button(t("inspect.split_build"), key="inspect_split_build"):
+        with friendly_errors():
+            files = split_file(path, datasets_dir(), fraction, int(seed))
+        st.session_state["inspect_split_result"] = {"source": str(path), "files": [str(p) for p in files]}
+    result = st.session_state.get("inspect_split_result")
+    if result and result["source"] == str(path) and all(Path(p).is_file() for p in result["files"]):
+        train, val = (Path(p) for p in result["files"])
+        count = lambda p: sum(1 for _ in open(p, "rb"))  # noqa: E731 - lines of a file we just wrote
+        st.success(t("inspect.split_done", train=count(train), val=count(val)))
+        left, right = st.columns(2)
+        left.download_button(t("inspect.download", name=train.name), data=lambda: train.read_bytes(),
+                             file_name=train.name, mime="application/jsonl", key="inspect_split_download_train")
+        right.download_button(t("inspect.download", name=val.name), data=lambda: val.read_bytes(),
+                              file_name=val.name, mime="application/jsonl", key="inspect_split_download_val")
+
+
+def use_action(report, path: Path, model: str) -> None:
+    current = st.session_state.get("lab_dataset")
+    if current:
+        st.caption(t("inspect.use_current", name=current.get("name", "?")))
+    blocked = None
+    if report.format not in ("chat", "dpo"):
+        blocked = t("inspect.use_blocked_format")
+    elif report.has_errors:
+        blocked = t("inspect.use_blocked_errors")
+    if blocked:
+        st.info(blocked)
+    if st.button(t("inspect.use_button"), key="inspect_use", type="primary", disabled=blocked is not None,
+                 help=t("inspect.use_help")):
+        with friendly_errors():
+            target = path if path.parent.resolve() == datasets_dir().resolve() else copy_to_datasets(path)
+        st.session_state["lab_dataset"] = {"path": str(target), "name": target.name, "format": report.format,
+                                           "model": None if model == "local" else model}
+        st.success(t("inspect.use_done", name=target.name))
+
+
+use_page_language()
+st.title(t("inspect.title"))
+st.write(t("inspect.intro"))
+
+base = choose_source()
+model = st.selectbox(t("inspect.model_label"), MODELS, key="inspect_model", help=t("inspect.model_help"),
+                     format_func=lambda m: t("inspect.model_local") if m == "local" else m)
+if model != "local":
+    st.caption(t("inspect.openai_winding_down"))
+if base is None:
+    st.info(t("inspect.empty_state"), icon="👆")
+    st.stop()
+
+show_conversion_summary()
+path = active_path(base)
+if path.suffix.lower() == ".csv":
+    csv_conversion(base)
+    st.stop()
+report = run_inspection(path, model)
+if report.format == "prompt_completion":
+    pc_conversion(base, path)
+show_metrics(report)
+show_findings(report)
+show_charts(report)
+show_browser(report, path)
+show_actions(report, path, base, model)

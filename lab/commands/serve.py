@@ -38,7 +38,8 @@ def run(args) -> int:
     streamlit = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "lab" / "app.py"),
          "--server.address", args.host, "--server.port", str(args.port), "--server.headless", "true",
-         "--server.maxUploadSize", "200", "--browser.gatherUsageStats", "false"],
+         "--server.maxUploadSize", "200", "--browser.gatherUsageStats", "false",
+         "--client.toolbarMode", "minimal"],
         cwd=REPO_ROOT, env=env)
     children.append(streamlit)
     try:

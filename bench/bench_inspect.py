@@ -1,0 +1,225 @@
+"""Benchmark: `lab inspect` (core.dataset.inspect_file) vs the OpenAI cookbook's method.
+
+Generates a 50,000-example chat file (~100 MB: variable-length conversations, repeated system prompts,
+some `name`s, some tool calls with tool definitions) in a temp folder, then runs each method in its
+own subprocess, alternating (lab, cookbook, lab, cookbook, ...), so peak memory (ru_maxrss) is each
+method's own. Prints both times, the ratio, both peak memories, and whether per-example token counts
+agree. A second lab run on half the file shows whether memory grows with the file.
+
+The cookbook method ("Chat_finetuning_data_prep"): json.loads every line into a list, its format
+checks, then 3 per message + encoding.encode() of every string value + 1 per name + 3. The cookbook
+crashes on tool_calls (a list) and ignores tools, so for those two keys the baseline adds exactly the
+lab's documented rule (tokens of every string inside tool_calls; tokens of the tools' compact JSON).
+
+Usage: python bench/bench_inspect.py [--examples 50000] [--rounds 2] [--model gpt-4o-mini-2024-07-18]
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+WORDS = ("the customer order refund shipping delivery account password reset invoice payment card "
+         "billing help support thanks please could you would like to know about my latest request "
+         "bike battery range motor warranty subscription plan rental helmet lock deposit hub "
+         "pedido entrega reembolso conta senha não obrigado bicicleta bateria garantia assinatura "
+         "aluguel capacete cadeado depósito manutenção quando onde como posso trocar cancelar "
+         "1 2 3 10 30 48 149 219 299 R$ km h , . ? ! — 🚲 São Paulo Curitiba Florianópolis").split()
+SYSTEM_PROMPTS = [
+    "You are Pia, Pedala's support assistant. Be warm, concise and practical. " * k for k in (2, 4, 6, 8, 12)
+]
+TOOLS = [{"type": "function", "function": {
+    "name": "get_order_status", "description": "Look up the status of a Pedala order.",
+    "parameters": {"type": "object", "properties": {"order_id": {"type": "string", "description": "Order number"}},
+                   "required": ["order_id"]}}}]
+
+
+def _text(rng: random.Random, low: int, high: int) -> str:
+    return " ".join(rng.choices(WORDS, k=rng.randint(low, high)))
+
+
+def generate(path: Path, n_examples: int, seed: int = 7) -> None:
+    """~2 KB per example on average: 50,000 examples ≈ 100 MB."""
+    rng = random.Random(seed)
+    with open(path, "w", encoding="utf-8") as out:
+        for i in range(n_examples):
+            messages = [{"role": "system", "content": rng.choice(SYSTEM_PROMPTS)}]
+            example: dict = {"messages": messages}
+            for turn in range(rng.randint(1, 4)):
+                user = {"role": "user", "content": _text(rng, 5, 50)}
+                if rng.random() < 0.2:
+                    user["name"] = rng.choice(["ana", "bruno", "carla", "diego"])
+                messages.append(user)
+                if turn == 0 and rng.random() < 0.15:
+                    call_id = f"call_{i}"
+                    messages.append({"role": "assistant", "tool_calls": [{"id": call_id, "type": "function", "function": {
+                        "name": "get_order_status", "arguments": json.dumps({"order_id": f"PD-{i:06d}"})}}]})
+                    messages.append({"role": "tool", "tool_call_id": call_id, "content": _text(rng, 3, 20)})
+                    example["tools"] = TOOLS
+                messages.append({"role": "assistant", "content": _text(rng, 10, 120)})
+            out.write(json.dumps(example, ensure_ascii=False) + "\n")
+
+
+# ---- the cookbook method (kept literal; only the tool_calls/tools lines are additions) ----------
+def cookbook(path: str, encoding_name: str) -> list[int]:
+    import numpy as np  # noqa: F401  (the cookbook imports it for its statistics)
+    import tiktoken
+    from collections import defaultdict
+
+    from core.tokenizers import seed_tiktoken_cache
+
+    seed_tiktoken_cache()
+    encoding = tiktoken.get_encoding(encoding_name)
+    with open(path, "r", encoding="utf-8") as f:
+        dataset = [json.loads(line) for line in f]
+
+    format_errors = defaultdict(int)
+    for ex in dataset:
+        if not isinstance(ex, dict):
+            format_errors["data_type"] += 1
+            continue
+        messages = ex.get("messages", None)
+        if not messages:
+            format_errors["missing_messages_list"] += 1
+            continue
+        for message in messages:
+            if "role" not in message or "content" not in message:
+                format_errors["message_missing_key"] += 1
+            if any(k not in ("role", "content", "name", "function_call", "weight") for k in message):
+                format_errors["message_unrecognized_key"] += 1
+            if message.get("role", None) not in ("system", "user", "assistant", "function"):
+                format_errors["unrecognized_role"] += 1
+            content = message.get("content", None)
+            function_call = message.get("function_call", None)
+            if (not content and not function_call) or not isinstance(content, str):
+                format_errors["missing_content"] += 1
+        if not any(message.get("role", None) == "assistant" for message in messages):
+            format_errors["example_missing_assistant_message"] += 1
+
+    def leaves(value):  # addition: strings inside tool_calls
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            for item in value.values():
+                yield from leaves(item)
+        elif isinstance(value, list):
+            for item in value:
+                yield from leaves(item)
+
+    def num_tokens_from_messages(messages, tokens_per_message=3, tokens_per_name=1):
+        num_tokens = 0
+        for message in messages:
+            num_tokens += tokens_per_message
+            for key, value in message.items():
+                if key == "tool_calls":  # addition
+                    num_tokens += sum(len(encoding.encode(s)) for s in leaves(value))
+                    continue
+                num_tokens += len(encoding.encode(value))
+                if key == "name":
+                    num_tokens += tokens_per_name
+        num_tokens += 3
+        return num_tokens
+
+    def num_assistant_tokens_from_messages(messages):
+        num_tokens = 0
+        for message in messages:
+            if message["role"] == "assistant" and "content" in message:
+                num_tokens += len(encoding.encode(message["content"]))
+        return num_tokens
+
+    convo_lens, assistant_message_lens = [], []
+    for ex in dataset:
+        n = num_tokens_from_messages(ex["messages"])
+        if ex.get("tools"):  # addition
+            n += len(encoding.encode(json.dumps(ex["tools"], separators=(",", ":"), ensure_ascii=False)))
+        convo_lens.append(n)
+        assistant_message_lens.append(num_assistant_tokens_from_messages(ex["messages"]))
+    return convo_lens
+
+
+def lab(path: str, model: str) -> list[int]:
+    from core.dataset import inspect_file
+
+    report = inspect_file(path, model=model)
+    assert report.n_examples == len(report.example_tokens), "every example must be counted"
+    return list(report.example_tokens)
+
+
+def child(method: str, path: str, model: str) -> None:
+    """Run one method in this (fresh) process; print seconds, peak MB and a digest of the counts."""
+    from core.tokenizers import encoding_name_for_model, get_encoding
+
+    get_encoding(encoding_name_for_model(model))  # loading the BPE file is not what we measure
+    start = time.perf_counter()
+    counts = lab(path, model) if method == "lab" else cookbook(path, encoding_name_for_model(model))
+    seconds = time.perf_counter() - start
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    digest = hashlib.sha256(json.dumps(counts).encode()).hexdigest()[:16]
+    print(json.dumps({"method": method, "seconds": seconds, "peak_mb": peak_mb, "n": len(counts),
+                      "total": sum(counts), "digest": digest}))
+
+
+def run_child(method: str, path: Path, model: str) -> dict:
+    out = subprocess.run([sys.executable, __file__, "--child", method, str(path), "--model", model],
+                         capture_output=True, text=True, cwd=ROOT, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--examples", type=int, default=50_000)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--model", default="gpt-4o-mini-2024-07-18")
+    parser.add_argument("--child", nargs=2, metavar=("METHOD", "PATH"))
+    args = parser.parse_args()
+    if args.child:
+        child(args.child[0], args.child[1], args.model)
+        return
+    with tempfile.TemporaryDirectory(prefix="bench-inspect-") as tmp:
+        full, half = Path(tmp) / "chat_full.jsonl", Path(tmp) / "chat_half.jsonl"
+        t0 = time.perf_counter()
+        generate(full, args.examples)
+        generate(half, args.examples // 2)
+        print(f"generated {args.examples:,} examples, {full.stat().st_size / 1e6:.1f} MB "
+              f"(+ half file {half.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - t0:.1f} s")
+        print(f"cpus: {os.cpu_count()}, load average: {os.getloadavg()[0]:.2f}")
+        results: dict[str, list[dict]] = {"lab": [], "cookbook": []}
+        for round_no in range(args.rounds):
+            for method in ("lab", "cookbook"):
+                result = run_child(method, full, args.model)
+                results[method].append(result)
+                print(f"round {round_no + 1} {method:9s} {result['seconds']:7.2f} s  peak {result['peak_mb']:7.1f} MB")
+        half_result = run_child("lab", half, args.model)
+        t0 = time.perf_counter()
+        cli = subprocess.run([sys.executable, "-m", "lab", "inspect", str(full), "--model", args.model,
+                              "--format", "json"], capture_output=True, text=True, cwd=ROOT)
+        cli_seconds = time.perf_counter() - t0
+        lab_best = min(r["seconds"] for r in results["lab"])
+        cook_best = min(r["seconds"] for r in results["cookbook"])
+        agree = len({(r["digest"], r["n"], r["total"]) for rs in results.values() for r in rs}) == 1
+        print()
+        print(f"lab inspect (in-process core call), best of {args.rounds}: {lab_best:.2f} s")
+        print(f"cookbook method, best of {args.rounds}:                {cook_best:.2f} s")
+        print(f"speed-up: {cook_best / lab_best:.2f}x  (target >= 2x)")
+        print(f"peak memory: lab {max(r['peak_mb'] for r in results['lab']):.1f} MB (half file: "
+              f"{half_result['peak_mb']:.1f} MB), cookbook {max(r['peak_mb'] for r in results['cookbook']):.1f} MB "
+              f"(target: lab <= 200 MB, not growing with the file)")
+        print(f"token counts agree: {agree}  (n={results['lab'][0]['n']:,}, total={results['lab'][0]['total']:,})")
+        print(f"`python -m lab inspect --format json` end to end (startup + imports + JSON output): "
+              f"{cli_seconds:.2f} s, exit code {cli.returncode}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,142 @@
+"""The one interface every chat contestant speaks (../shared/DESIGN.md: "One provider interface").
+
+A provider turns chat messages into a stream: text deltas (str) as they arrive, then exactly one
+final `Answer` carrying the whole text and its measurements. The arena, `python -m lab ask`, the
+evaluation page and the benchmark all consume the same stream, so a number shown in one place means
+the same thing everywhere:
+
+- ttft_s: seconds from the call to the first generated token (prompt processing + first step).
+- tokens_per_s: decode speed = (tokens_out - 1) / (end - first token), in output tokens per second;
+  the first token is excluded because its time is already in ttft_s.
+- latency_s: seconds from the call to the last token.
+- cost_usd: hosted price from the pricing data, or GPU $/hour x generation time for local models
+  (0 when no price is set); None when unknown (an endpoint the pricing data does not know).
+"""
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Iterable, Iterator, Union
+
+
+@dataclass
+class ChatSettings:
+    """Generation settings shared by every provider (the arena's sliders, the CLI's flags)."""
+
+    temperature: float = 0.7  # 0 = greedy (deterministic); higher = more varied answers
+    max_tokens: int = 256  # upper bound on generated tokens per answer
+    system_prompt: str | None = None  # prepended when the conversation has no system message
+    top_p: float = 1.0  # nucleus sampling: keep the smallest token set whose probability >= top_p
+    seed: int | None = None  # same seed + same settings -> same sampled answer (where supported)
+    gpu_usd_per_hour: float = 0.0  # local models: price of the user's machine, for the cost line
+    rag_k: int = 3  # RAG contestants: how many chunks to retrieve
+    rag_collection: str = "default"
+    lang: str | None = None  # the interface language (RAG prompt language when known)
+
+    def __post_init__(self) -> None:
+        self.temperature = max(0.0, float(self.temperature))
+        self.max_tokens = max(1, int(self.max_tokens))
+        self.top_p = min(1.0, max(0.01, float(self.top_p)))
+        if self.system_prompt is not None and not str(self.system_prompt).strip():
+            self.system_prompt = None
+
+    def with_(self, **changes: Any) -> "ChatSettings":
+        return replace(self, **changes)
+
+
+@dataclass
+class Answer:
+    """The final item of every stream: what was said and what it cost."""
+
+    contestant: str = ""
+    text: str = ""
+    ttft_s: float | None = None
+    latency_s: float | None = None
+    tokens_per_s: float | None = None
+    tokens_in: int | None = None
+    tokens_out: int | None = None
+    tokens_estimated: bool = False  # True when the server sent no usage and we counted ourselves
+    cost_usd: float | None = None
+    sources: list[dict] = field(default_factory=list)  # RAG: n, doc_id, title, lang, chunk_id, snippet, score
+    error: str | None = None  # a user-facing reason (already translated); text may be partial
+    model: str | None = None  # what actually answered (base model id, deployment, ...)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+StreamItem = Union[str, Answer]
+
+
+class Stopwatch:
+    """Measures ttft/latency/tokens-per-second the same way for every provider."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+        self.first: float | None = None
+        self.end: float | None = None
+
+    def token(self) -> None:
+        if self.first is None:
+            self.first = time.perf_counter()
+
+    def stop(self) -> None:
+        self.end = time.perf_counter()
+
+    def fill(self, answer: Answer) -> Answer:
+        end = self.end or time.perf_counter()
+        answer.latency_s = end - self.start
+        if self.first is not None:
+            answer.ttft_s = self.first - self.start
+            decode = end - self.first
+            if answer.tokens_out and answer.tokens_out > 1 and decode > 0:
+                answer.tokens_per_s = (answer.tokens_out - 1) / decode
+        return answer
+
+
+def with_system_prompt(messages: list[dict], settings: ChatSettings) -> list[dict]:
+    """Prepend settings.system_prompt unless the conversation already starts with a system message."""
+    clean = [{"role": m["role"], "content": str(m.get("content") or "")} for m in messages]
+    if settings.system_prompt and not (clean and clean[0]["role"] == "system"):
+        clean.insert(0, {"role": "system", "content": settings.system_prompt})
+    return clean
+
+
+class Provider(ABC):
+    """A chat contestant. Subclasses implement `stream`; everything else is shared."""
+
+    spec: str = ""  # the contestant spec that built it, e.g. "base", "run:abc123", "rag:openai:gpt-4o-mini"
+    kind: str = ""  # local | openai | azure | endpoint | rag
+
+    @abstractmethod
+    def stream(self, messages: list[dict], settings: ChatSettings) -> Iterator[StreamItem]:
+        """Yield text deltas, then one Answer. Raise LabError before the first yield when the
+        contestant cannot answer at all (no key, model missing); once streaming has begun, failures
+        end the stream with an Answer whose `error` says why (the partial text is kept)."""
+
+    def complete(self, messages: list[dict], settings: ChatSettings) -> Answer:
+        return collect(self.stream(messages, settings))
+
+    def describe(self) -> str:
+        return self.spec
+
+
+def collect(stream: Iterable[StreamItem]) -> Answer:
+    """Drain a stream and return its Answer (text joined from the deltas if the Answer lacks it)."""
+    parts: list[str] = []
+    final: Answer | None = None
+    for item in stream:
+        if isinstance(item, Answer):
+            final = item
+        else:
+            parts.append(item)
+    if final is None:  # a provider that forgot its Answer is a bug; say so instead of inventing one
+        raise RuntimeError("provider stream ended without an Answer")
+    if not final.text:
+        final.text = "".join(parts)
+    return final

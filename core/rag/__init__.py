@@ -1,0 +1,28 @@
+"""Retrieval-augmented generation over the lab's documents (bundled Pedala docs + uploads).
+
+Public API (used by the providers, the arena, the documents page and the CLI):
+- retrieve(question, k=3, collection="default", lang=None) -> list[Hit]
+- build_rag_messages(question, hits, lang=None, system_prompt=None, history=None) -> list[dict]
+- get_index(collection="default") -> RagIndex (search, add_document, remove_document,
+  list_documents, rebuild, sync)
+- sources(hits) -> list[dict] for listing cited documents and snippets under an answer.
+
+Modules: documents (files in, text out), chunking, embeddings (all-MiniLM-L6-v2), index (FAISS),
+prompt. Importing this package is cheap: faiss and sentence-transformers load on first use.
+"""
+from __future__ import annotations
+
+from core.rag.documents import DEFAULT_COLLECTION, Document
+from core.rag.index import Hit, RagIndex, get_index
+from core.rag.prompt import build_rag_messages, snippet, sources
+
+
+def retrieve(question: str, k: int = 3, collection: str = DEFAULT_COLLECTION,
+             lang: str | None = None) -> list[Hit]:
+    """The k chunks closest to the question. lang ("en"/"pt-BR") restricts the search to documents
+    in that language plus language-neutral uploads; None searches every document."""
+    return get_index(collection).search(question, k=k, lang=lang)
+
+
+__all__ = ["DEFAULT_COLLECTION", "Document", "Hit", "RagIndex", "build_rag_messages", "get_index",
+           "retrieve", "snippet", "sources"]

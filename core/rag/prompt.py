@@ -1,0 +1,67 @@
+"""The RAG prompt: numbered sources [1]..[k] before the question, answer only from them, cite [n].
+
+The rules sit in the user turn, next to the sources, rather than only in the system prompt: a small
+local model follows instructions that are close to the question far better, and a custom system
+prompt (the arena lets the user set one) then cannot drop them. Both languages come from the
+catalogue (rag.prompt_*), so a Portuguese question gets Portuguese instructions.
+"""
+from __future__ import annotations
+
+from typing import Iterable, Sequence
+
+from core.i18n import current_language, normalize, t
+from core.rag.index import Hit
+
+SNIPPET_CHARS = 240
+
+
+def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
+    """The first `limit` characters of a chunk on one line, cut at a word, with an ellipsis."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    return flat[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
+
+
+def _body(hit: Hit) -> str:
+    """The chunk text without a leading "# Title" line that only repeats the source's title."""
+    text = hit.text.strip()
+    first, _, rest = text.partition("\n")
+    if first.lstrip("#").strip() == hit.title.strip() and first.startswith("#") and rest.strip():
+        return rest.strip()
+    return text
+
+
+def format_context(hits: Sequence[Hit], lang: str | None = None) -> str:
+    """[1] title\\ntext, blank line, [2] ... — or the "no sources" line when nothing was found."""
+    if not hits:
+        return t("rag.prompt_no_sources", lang)
+    return "\n\n".join(t("rag.prompt_source", lang, n=n, title=hit.title, text=_body(hit))
+                       for n, hit in enumerate(hits, start=1))
+
+
+def build_rag_messages(question: str, hits: Sequence[Hit], lang: str | None = None,
+                       system_prompt: str | None = None, history: Iterable[dict] | None = None) -> list[dict]:
+    """Chat messages for an OpenAI-style chat API or a chat template:
+    [system] + history + [user: sources, rules, question].
+    system_prompt None -> the catalogue's default; "" -> no system message. history: earlier turns
+    as {"role": "user"|"assistant", "content": str}, passed through unchanged."""
+    lang = normalize(lang) if lang else current_language()
+    system = t("rag.prompt_system", lang) if system_prompt is None else system_prompt
+    messages: list[dict] = []
+    if system.strip():
+        messages.append({"role": "system", "content": system})
+    for turn in history or []:
+        messages.append({"role": turn["role"], "content": turn["content"]})
+    user = t("rag.prompt_user", lang, context=format_context(hits, lang), question=question.strip(),
+             k=len(hits))
+    messages.append({"role": "user", "content": user})
+    return messages
+
+
+def sources(hits: Sequence[Hit]) -> list[dict]:
+    """What a UI lists under a RAG answer: [{"n", "doc_id", "title", "lang", "chunk_id", "score",
+    "snippet"}], n matching the [n] the model was told to cite."""
+    return [{"n": n, "doc_id": hit.doc_id, "title": hit.title, "lang": hit.lang, "chunk_id": hit.chunk_id,
+             "score": round(hit.score, 4), "snippet": snippet(hit.text)}
+            for n, hit in enumerate(hits, start=1)]

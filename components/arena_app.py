@@ -221,7 +221,7 @@ def _metrics(s: dict, i: int, answer: Answer | None, lang: str) -> tuple[str, st
         return "", ""
     if s["blind"] and s["battle"] and not s["voted"]:
         return f"_{t('arena.hidden_until_vote', lang)}_", ""
-    lines = [comparison.metrics_line(answer, lang)]
+    lines = [comparison.metrics_line(answer, lang)] if answer.ttft_s is not None or not answer.error else []
     if answer.error:
         lines.insert(0, f"⚠️ {answer.error}")
     sources = ""

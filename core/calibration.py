@@ -21,7 +21,8 @@ from core.paths import lab_home
 
 CACHE_NAME = "calibration.json"
 LORA_RANK = 16
-BATCH_SIZE = 2          # sequences per step: 2 × 256 tokens = 512 tokens per step by default
+BATCH_SIZE = 1          # sequences per step: 1 × 256 tokens per step by default (~2-3 s on 2 cores)
+TIME_BUDGET_S = 20.0    # stop early (after ≥1 timed step) on a slow or busy machine
 MAX_SEQ_LEN = 8192
 MAX_STEPS = 50
 
@@ -97,7 +98,7 @@ def _check(seq_len: int, steps: int) -> None:
 
 
 def calibrate(model: str = "embedded", seq_len: int = 256, steps: int = 3, batch_size: int = BATCH_SIZE,
-              progress=None, use_cache: bool = False) -> dict:
+              progress=None, use_cache: bool = False, time_budget_s: float = TIME_BUDGET_S) -> dict:
     """Measure LoRA training throughput: {"tokens_per_s", "peak_memory_mb", "device", "model",
     "seq_len", "measured_at", ...}. progress(fraction) is called after each step when given.
 
@@ -142,7 +143,8 @@ def calibrate(model: str = "embedded", seq_len: int = 256, steps: int = 3, batch
         if device == "cuda":
             torch.cuda.synchronize()
 
-    durations = []
+    durations: list[float] = []
+    began = time.perf_counter()
     with _PeakRss() as rss:
         step(batches[0])                                   # warm-up, not timed
         if progress:
@@ -153,6 +155,8 @@ def calibrate(model: str = "embedded", seq_len: int = 256, steps: int = 3, batch
             durations.append(time.perf_counter() - start)
             if progress:
                 progress(index / (steps + 1))
+            if time.perf_counter() - began > time_budget_s:
+                break
     peak_mb = (torch.cuda.max_memory_allocated() if device == "cuda" else rss.peak) / 2**20
     tokens_per_step = batch_size * seq_len
     result = {
@@ -166,7 +170,7 @@ def calibrate(model: str = "embedded", seq_len: int = 256, steps: int = 3, batch
         "trainable_parameters": sum(p.numel() for p in trainable),
         "seq_len": seq_len,
         "batch_size": batch_size,
-        "steps": steps,
+        "steps": len(durations),
         "lora_rank": LORA_RANK,
         "threads": torch.get_num_threads(),
         "measured_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),

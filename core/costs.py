@@ -12,7 +12,6 @@ import io
 import math
 import re
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -190,17 +189,29 @@ def auto_epochs(n_examples: int) -> int:
     return int(_dataset_api().auto_epochs(n_examples))
 
 
-@lru_cache(maxsize=32)
-def _inspect_cached(path: str, mtime: float, size: int, model: str) -> BilledTokens:
-    report = _dataset_api().inspect_file(path, model)
-    n = int(report.n_examples)
-    if n <= 0:
-        raise InputError("costs.error_file_no_examples", "costs.error_file_no_examples_hint", path=path)
-    return BilledTokens(n_examples=n, tokens_total=int(report.tokens_total),
-                        billed_tokens_per_epoch=int(report.billed_tokens_per_epoch),
-                        epochs_auto=int(report.epochs_auto),
-                        truncated_examples=int(getattr(report, "examples_over_limit", 0) or 0),
-                        source="file", tokenizer=model)
+_INSPECTED: dict[tuple, BilledTokens] = {}   # (path, mtime, size, encoding, limit) -> counts
+
+
+def _inspect(path: Path, model: str) -> BilledTokens:
+    """The inspector's exact counts. Billed tokens depend only on the encoding and the per-example
+    limit, so gpt-4o, gpt-4.1 and their Azure twins share one pass over the file."""
+    from core.tokenizers import encoding_name_for_model
+
+    api = _dataset_api()
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, encoding_name_for_model(model), api.token_limit(model))
+    if key not in _INSPECTED:
+        report = api.inspect_file(path, model)
+        n = int(report.n_examples)
+        if n <= 0:
+            raise InputError("costs.error_file_no_examples", "costs.error_file_no_examples_hint", path=str(path))
+        if len(_INSPECTED) > 64:
+            _INSPECTED.clear()
+        _INSPECTED[key] = BilledTokens(
+            n_examples=n, tokens_total=int(report.tokens_total),
+            billed_tokens_per_epoch=int(report.billed_tokens_per_epoch), epochs_auto=int(report.epochs_auto),
+            truncated_examples=int(getattr(report, "examples_over_limit", 0) or 0), source="file", tokenizer=model)
+    return _INSPECTED[key]
 
 
 def billed_tokens(spec: DatasetSpec, price: ModelPrice) -> BilledTokens:
@@ -209,8 +220,7 @@ def billed_tokens(spec: DatasetSpec, price: ModelPrice) -> BilledTokens:
         path = Path(spec.path)
         if not path.is_file():
             raise InputError("costs.error_file_missing", "costs.error_file_missing_hint", path=str(path))
-        stat = path.stat()
-        return _inspect_cached(str(path.resolve()), stat.st_mtime, stat.st_size, tokenizer_model(price))
+        return _inspect(path, tokenizer_model(price))
     n = parse_count(spec.n_examples, "examples")
     per_example = parse_count(spec.tokens_per_example, "tokens_per_example")
     limit = token_limit(price)

@@ -32,6 +32,17 @@ MAX_PRICE = 1_000_000.0          # USD per 1M tokens or per hour: anything above
 HOURS_PER_MONTH = 730            # 365 × 24 / 12, the convention cloud bills use
 
 
+class PriceError(InputError):
+    """A bad price typed by the user; the price's name is translated when the message is shown."""
+
+    def message(self, lang: str | None = None) -> str:
+        from core.i18n import t
+
+        params = {**self.params, "field": t(f"costs.price.{self.params.get('field')}", lang)}
+        text = t(self.key, lang, **params)
+        return f"{text} {t(self.hint_key, lang, **params)}" if self.hint_key else text
+
+
 @dataclass(frozen=True)
 class ModelPrice:
     """One model's prices and limits. None = the price does not exist (e.g. no cached discount)."""
@@ -108,27 +119,27 @@ class ModelPrice:
 def parse_price(raw: Any, field_name: str) -> float:
     """A price from user input: a finite number ≥ 0 and below MAX_PRICE, else a clear InputError."""
     if isinstance(raw, bool):
-        raise InputError("costs.error_price_not_number", "costs.error_price_hint", field=field_name, value=raw)
+        raise PriceError("costs.error_price_not_number", "costs.error_price_hint", field=field_name, value=raw)
     if isinstance(raw, str):
         text = raw.strip().replace("$", "")
         if not text:
-            raise InputError("costs.error_price_empty", "costs.error_price_hint", field=field_name)
+            raise PriceError("costs.error_price_empty", "costs.error_price_hint", field=field_name)
         try:
             raw = float(text)
         except ValueError:
-            raise InputError("costs.error_price_not_number", "costs.error_price_hint",
+            raise PriceError("costs.error_price_not_number", "costs.error_price_hint",
                              field=field_name, value=raw) from None
     try:
         value = float(raw)
     except (TypeError, ValueError):
-        raise InputError("costs.error_price_not_number", "costs.error_price_hint",
+        raise PriceError("costs.error_price_not_number", "costs.error_price_hint",
                          field=field_name, value=raw) from None
     if not math.isfinite(value):
-        raise InputError("costs.error_price_not_finite", "costs.error_price_hint", field=field_name, value=raw)
+        raise PriceError("costs.error_price_not_finite", "costs.error_price_hint", field=field_name, value=raw)
     if value < 0:
-        raise InputError("costs.error_price_negative", "costs.error_price_hint", field=field_name, value=raw)
+        raise PriceError("costs.error_price_negative", "costs.error_price_hint", field=field_name, value=raw)
     if value > MAX_PRICE:
-        raise InputError("costs.error_price_too_large", "costs.error_price_hint", field=field_name,
+        raise PriceError("costs.error_price_too_large", "costs.error_price_hint", field=field_name,
                          value=raw, limit=f"{MAX_PRICE:,.0f}")
     return value
 
@@ -304,6 +315,6 @@ def get_price(model: str, path: str | Path | None = None) -> ModelPrice:
                      known=", ".join(models))
 
 
-def trainable_models(path: str | Path | None = None, today: dt.date | None = None) -> list[ModelPrice]:
+def trainable_models(path: str | Path | None = None) -> list[ModelPrice]:
     """Models billed per training token (the comparison table's rows), in data-file order."""
     return [p for p in load_pricing(path).values() if p.token_billed]

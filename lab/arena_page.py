@@ -1,4 +1,58 @@
-"""Placeholder until its issue lands (replaced by the page owner)."""
+"""Chat Arena page: the Gradio arena (components/arena_app.py) embedded with st.iframe.
+
+The arena is its own process (`python -m lab serve` starts it and sets LAB_ARENA_URL), so a long
+generation never blocks this page. The iframe URL carries the page language and the dataset chosen
+in the inspector (for held-out questions).
+"""
+from __future__ import annotations
+
+import os
+import urllib.error
+import urllib.parse
+import urllib.request
+
 import streamlit as st
 
-st.info("…")
+from components.shell import use_page_language
+from core.i18n import t
+
+lang = use_page_language()
+DEFAULT_URL = "http://127.0.0.1:7861"
+base_url = os.environ.get("LAB_ARENA_URL", DEFAULT_URL).rstrip("/")
+
+
+@st.cache_data(ttl=5, show_spinner=False)
+def arena_running(url: str) -> bool:
+    """A quick GET on the arena's front page (1.5 s timeout); any HTTP answer means it is up."""
+    try:
+        with urllib.request.urlopen(url + "/", timeout=1.5):
+            return True
+    except urllib.error.HTTPError:
+        return True
+    except (OSError, ValueError):
+        return False
+
+
+st.title(t("arena.page_title"))
+st.caption(t("arena.page_intro"))
+
+query = {"lang": lang}
+dataset = (st.session_state.get("lab_dataset") or {}).get("path")
+if dataset:
+    query["dataset"] = dataset
+url = f"{base_url}/?{urllib.parse.urlencode(query)}"
+
+if not arena_running(base_url):
+    st.warning(t("arena.page_not_running", url=base_url), icon="⚠️")
+    port = urllib.parse.urlparse(base_url).port or 7861
+    st.markdown(t("arena.page_how_to_start", port=port))
+    if st.button(t("arena.page_retry"), key="arena_retry"):
+        arena_running.clear()
+        st.rerun()
+    st.stop()
+
+st.link_button(t("arena.page_open"), url, key="arena_open_tab")
+height = st.slider(t("arena.page_height"), 600, 2400, 1400, step=100, key="arena_height",
+                   help=t("arena.page_height_help"))
+st.iframe(url, height=height)
+st.caption(t("arena.page_cli_hint"))

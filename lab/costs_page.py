@@ -1,4 +1,261 @@
-"""Placeholder until its issue lands (replaced by the page owner)."""
-import streamlit as st
+"""Cost Calculator page: what fine-tuning costs before you train, and the monthly bill afterwards.
 
-st.info("…")
+Storyboard: dataset -> model and prices -> training bill (+ across models) -> monthly usage and
+break-even -> local training -> export. All arithmetic is core.costs; this file reads widgets and draws.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # AppTest.from_file and `streamlit run` start with lab/ on the path
+    sys.path.insert(0, str(ROOT))
+
+import pandas as pd  # noqa: E402
+import streamlit as st  # noqa: E402
+
+from components.cost_charts import break_even_chart, training_bar_chart  # noqa: E402
+from components.shell import friendly_errors, use_page_language  # noqa: E402
+from core import costs  # noqa: E402
+from core.i18n import format_number, t  # noqa: E402
+from core.pricing import OVERRIDABLE, load_pricing, wind_down  # noqa: E402
+
+DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
+
+lang = use_page_language()
+st.title(t("costs.title"))
+st.caption(t("costs.intro"))
+dates = wind_down()
+st.warning(t("costs.wind_down", closed=dates.get("closed_to_new_organisations"),
+             no_new_jobs=dates.get("no_new_jobs_after"), retire=dates.get("models_retire"),
+             retired=dates.get("already_retired")), icon="⏳")
+
+# ---------------------------------------------------------------- 1. the dataset
+st.header(t("costs.section_dataset"))
+handed = st.session_state.get("lab_dataset")
+sources = (["handed"] if handed else []) + ["sample", "typed"]
+source = st.radio(t("costs.dataset_source"), sources, key="costs_source", horizontal=True,
+                  format_func=lambda s: t(f"costs.source_{s}", name=(handed or {}).get("name", "")))
+if source == "handed":
+    dataset = costs.DatasetSpec(path=handed["path"], name=handed.get("name", ""))
+    st.caption(t("costs.handed_caption", name=handed.get("name", "")))
+elif source == "sample":
+    from core.dataset.samples import list_samples
+
+    samples = [s for s in list_samples() if s["format"] in ("chat", "dpo") and "broken" not in s["file"]]
+    chosen = st.selectbox(t("costs.sample_label"), samples, key="costs_sample",
+                          format_func=lambda s: t(s["title_key"]), help=t("costs.sample_help"))
+    dataset = costs.DatasetSpec(path=chosen["path"], name=t(chosen["title_key"]))
+else:
+    left, right = st.columns(2)
+    dataset = costs.DatasetSpec(
+        n_examples=left.number_input(t("costs.field.examples"), value=1000, step=100, key="costs_examples",
+                                     help=t("costs.examples_help")),
+        tokens_per_example=right.number_input(t("costs.field.tokens_per_example"), value=500, step=50,
+                                              key="costs_tokens_per_example", help=t("costs.tokens_per_example_help")))
+
+# ---------------------------------------------------------------- 2. model, epochs, prices, currency
+st.header(t("costs.section_model"))
+models = load_pricing()
+names = list(models)
+preferred = (handed or {}).get("model") if source == "handed" else None
+default_name = preferred if preferred in models else DEFAULT_MODEL
+col_model, col_epochs, col_n = st.columns([3, 1, 1])
+model_name = col_model.selectbox(
+    t("costs.model_label"), names, index=names.index(default_name), key="costs_model", help=t("costs.model_help"),
+    format_func=lambda n: f"{models[n].label} · {t('costs.status_' + models[n].status())}")
+price = models[model_name]
+epochs_mode = col_epochs.radio(t("costs.epochs_label"), ["auto", "fixed"], key="costs_epochs_mode",
+                               format_func=lambda m: t(f"costs.epochs_mode_{m}"), help=t("costs.epochs_help"))
+epochs = "auto"
+if epochs_mode == "fixed":
+    epochs = col_n.number_input(t("costs.field.epochs"), value=3, step=1, key="costs_epochs")
+status = price.status()
+if price.notes:
+    (st.error if status == "retired" else st.info)(price.notes, icon="ℹ️")
+
+with st.expander(t("costs.prices_expander", model=price.label), expanded=False):
+    st.caption(t("costs.prices_caption", source=price.source, checked=price.checked))
+    overrides = {}
+    cols = st.columns(3)
+    for i, field in enumerate(f for f in OVERRIDABLE if price.default(f) is not None):
+        label = t(f"costs.price.{field}") + (" ⚠" if field in price.uncertain else "")
+        overrides[field] = cols[i % 3].number_input(
+            label, value=float(price.default(field)), step=0.01, format="%.4f", key=f"costs_price_{model_name}_{field}",
+            help=t("costs.price_help_uncertain" if field in price.uncertain else "costs.price_help",
+                   default=price.default(field)))
+    if st.button(t("costs.reset_prices"), key="costs_reset_prices"):
+        for field in OVERRIDABLE:
+            st.session_state.pop(f"costs_price_{model_name}_{field}", None)
+        st.rerun()
+
+col_cur, col_rate = st.columns(2)
+currency = col_cur.text_input(t("costs.currency_label"), value="USD", max_chars=3, key="costs_currency",
+                              help=t("costs.currency_help"))
+rate = col_rate.number_input(t("costs.rate_label", currency=(currency or "").upper()), value=5.30, step=0.05,
+                             format="%.4f", key="costs_rate", help=t("costs.rate_help"),
+                             disabled=(currency or "").strip().upper() == "USD")
+
+training_box = st.container()
+
+# ---------------------------------------------------------------- 4. monthly usage inputs
+st.header(t("costs.section_usage"))
+st.caption(t("costs.usage_caption"))
+c1, c2, c3 = st.columns(3)
+queries = c1.number_input(t("costs.field.queries_per_month"), value=10_000, step=1_000, key="costs_queries",
+                          help=t("costs.queries_help"))
+prompt_tokens = c2.number_input(t("costs.field.prompt_tokens"), value=200, step=50, key="costs_prompt_tokens",
+                                help=t("costs.prompt_help"))
+answer_tokens = c3.number_input(t("costs.field.answer_tokens"), value=300, step=50, key="costs_answer_tokens",
+                                help=t("costs.answer_help"))
+c4, c5, c6 = st.columns(3)
+instruction_tokens = c4.number_input(t("costs.field.instruction_tokens"), value=1_000, step=100,
+                                     key="costs_instruction_tokens", help=t("costs.instruction_help"))
+k_chunks = c5.number_input(t("costs.field.rag_chunks"), value=4, step=1, key="costs_rag_k", help=t("costs.rag_k_help"))
+chunk_tokens = c6.number_input(t("costs.field.chunk_tokens"), value=300, step=50, key="costs_chunk_tokens",
+                               help=t("costs.chunk_help"))
+cached = st.checkbox(t("costs.cached_label"), key="costs_cached", help=t("costs.cached_help"))
+
+with friendly_errors():
+    usage = costs.UsageSpec(queries_per_month=queries, prompt_tokens=prompt_tokens, answer_tokens=answer_tokens,
+                            instruction_tokens=instruction_tokens,
+                            rag_context_tokens=costs.rag_context_tokens(k_chunks, chunk_tokens),
+                            cached_instructions=cached)
+    with st.spinner(t("costs.counting")):
+        est = costs.estimate(model_name, dataset, epochs=epochs, usage=usage, overrides=overrides,
+                             currency=currency or "", exchange_rate=rate, compare=True)
+
+
+def money(usd: float | None) -> str:
+    """USD, and the chosen currency beside it."""
+    text = costs.format_money(usd, lang=lang)
+    if est.currency != "USD" and usd is not None:
+        text += f" · {costs.format_money(usd, est.currency, est.exchange_rate, lang)}"
+    return text
+
+
+# ---------------------------------------------------------------- 3. the training bill (drawn above)
+with training_box:
+    st.header(t("costs.section_training"))
+    p = est.price
+    if p.overridden:
+        st.info(t("costs.overridden_banner", fields=", ".join(
+            t("costs.overridden_item", name=t(f"costs.price.{f}"), old=costs.format_money(p.default(f)),
+              new=costs.format_money(getattr(p, f))) for f in OVERRIDABLE if f in p.overridden)), icon="✎")
+    m1, m2, m3 = st.columns(3)
+    m1.metric(t("costs.metric_billed"), format_number(est.training.billed_tokens, lang),
+              help=t("costs.metric_billed_help", per_epoch=format_number(est.dataset.billed_tokens_per_epoch, lang),
+                     epochs=est.training.epochs))
+    m2.metric(t("costs.metric_epochs"), f"{est.training.epochs} ({t('costs.epochs_mode_' + est.training.epochs_mode)})")
+    if est.training.usd is None:
+        m3.metric(t("costs.metric_training"), t("costs.per_hour_training", price=costs.format_money(p.training_per_hour)))
+    else:
+        m3.metric(t("costs.metric_training") + (" ✎" if "training" in p.overridden else ""), money(est.training.usd))
+    st.caption(t("costs.training_formula", tokens=format_number(est.training.billed_tokens, lang),
+                 price=costs.format_money(p.training), usd=costs.format_money(est.training.usd, lang=lang)))
+    if est.dataset.truncated_examples:
+        st.warning(t("costs.truncated_note", n=format_number(est.dataset.truncated_examples, lang)))
+    st.subheader(t("costs.compare_title"))
+    table = pd.DataFrame([{
+        t("costs.col_model"): r["label"] + (" ✎" if r["overridden"] else "") + (" ⚠" if r["uncertain"] else ""),
+        t("costs.col_status"): t(f"costs.status_{r['status']}"),
+        t("costs.col_billed"): r["billed_tokens"],
+        t("costs.col_epochs"): r["epochs"],
+        t("costs.col_price"): r["price_per_1m"],
+        t("costs.col_cost"): money(r["training_usd"]),
+    } for r in est.comparison])
+    st.dataframe(table, hide_index=True, width="stretch", key="costs_compare_table")
+    st.plotly_chart(training_bar_chart(est.comparison, model_name, est.currency, est.exchange_rate),
+                    key="costs_bar_chart")
+    st.caption(t("costs.compare_caption"))
+
+# ---------------------------------------------------------------- 4. monthly usage results
+st.subheader(t("costs.monthly_title"))
+cols = st.columns(3)
+for col, key in zip(cols, ("base", "fine_tuned", "rag")):
+    col.metric(t(f"costs.setup_{key}"), money(getattr(est.monthly, key)),
+               help=t("costs.monthly_metric_help", prompt=format_number(est.monthly.prompt_tokens[key], lang),
+                      answer=format_number(est.usage.answer_tokens, lang),
+                      per_query=costs.format_money(est.monthly.per_query[key], lang=lang)))
+if est.monthly.hosting:
+    st.caption(t("costs.hosting_note", money=money(est.monthly.hosting)))
+st.markdown(t("costs.first_month", base=money(est.first_month["base"]), fine_tuned=money(est.first_month["fine_tuned"]),
+              rag=money(est.first_month["rag"])))
+st.plotly_chart(break_even_chart(est.break_even, est.currency, est.exchange_rate), key="costs_break_even_chart")
+st.success(costs.payback_sentence(est.break_even, lang))
+
+# ---------------------------------------------------------------- 5. local training
+st.header(t("costs.section_local"))
+st.caption(t("costs.local_caption"))
+presets = costs.gpu_presets()
+cpu = costs.cpu_defaults()
+device = st.selectbox(t("costs.local_device"), ["cpu", *presets], key="costs_local_device",
+                      format_func=lambda k: t("costs.local_cpu") if k == "cpu" else presets[k].label)
+l1, l2, l3 = st.columns(3)
+reference_params = cpu["reference_params_b"] if device == "cpu" else presets[device].reference_params_b
+params_b = l1.number_input(t("costs.field.params_b"), value=0.135, step=0.1, format="%.3f", key="costs_params_b",
+                           help=t("costs.params_help"))
+own = l2.toggle(t("costs.own_hardware"), value=device == "cpu", key=f"costs_own_{device}", help=t("costs.own_help"))
+kwh = l3.number_input(t("costs.field.usd_per_kwh"), value=cpu["usd_per_kwh"], step=0.01, key="costs_kwh",
+                      help=t("costs.kwh_help"), disabled=not own)
+l4, l5, _ = st.columns(3)
+watts = l4.number_input(t("costs.field.watts"), value=float(cpu["watts"] if device == "cpu" else presets[device].watts),
+                        step=10.0, key=f"costs_watts_{device}", help=t("costs.watts_help"), disabled=not own)
+rent = 0.0
+if not own:
+    rent = l5.number_input(t("costs.field.usd_per_hour"),
+                           value=float(0.0 if device == "cpu" else presets[device].usd_per_hour), step=0.05,
+                           key=f"costs_rent_{device}",
+                           help=t("costs.rent_help", source="" if device == "cpu" else presets[device].price_source))
+
+speed = None
+if device == "cpu":
+    from core.calibration import calibrate, cached_calibration
+
+    measured = cached_calibration("embedded")
+    if st.button(t("costs.calibrate_button"), key="costs_calibrate", help=t("costs.calibrate_help")):
+        bar = st.progress(0.0, text=t("costs.calibrating"))
+        with friendly_errors():
+            measured = calibrate("embedded", progress=lambda f: bar.progress(min(1.0, f), text=t("costs.calibrating")))
+        bar.empty()
+    if measured:
+        speed = measured["tokens_per_s"]
+        range_factors = costs.measured_range(measured)
+        st.caption(t("costs.calibration_result", speed=format_number(speed, lang, 1), model=measured["model"],
+                     seq_len=measured["seq_len"], steps=measured["steps"], memory=format_number(measured["peak_memory_mb"], lang),
+                     when=measured["measured_at"]))
+    else:
+        st.info(t("costs.calibration_missing"))
+else:
+    speed = presets[device].tokens_per_s
+    range_factors = costs.TABLE_RANGE
+    st.caption(t("costs.table_speed", speed=format_number(speed, lang), params=reference_params))
+
+if speed:
+    with friendly_errors():
+        scaled = costs.scaled_tokens_per_s(speed, reference_params, params_b)
+        local = costs.local_training_estimate(est.training.billed_tokens, scaled, usd_per_hour=0.0 if own else rent,
+                                              watts=watts if own else 0.0, usd_per_kwh=kwh if own else 0.0,
+                                              range_factors=range_factors)
+    a, b, c = st.columns(3)
+    a.metric(t("costs.local_time"), costs.format_duration(local.hours, lang),
+             help=t("costs.local_time_help", low=costs.format_duration(local.hours_low, lang),
+                    high=costs.format_duration(local.hours_high, lang)))
+    b.metric(t("costs.local_cost"), money(local.total_usd),
+             help=t("costs.local_cost_help", rent=costs.format_money(local.rent_usd, lang=lang),
+                    kwh=format_number(local.energy_kwh, lang, 2), power=costs.format_money(local.electricity_usd, lang=lang)))
+    c.metric(t("costs.local_range"), f"{money(local.total_low)} – {money(local.total_high)}")
+    st.caption(t("costs.local_range_explained_measured" if device == "cpu" else "costs.local_range_explained_table",
+                 low=local.range_factors[0], high=local.range_factors[1],
+                 speed=format_number(local.tokens_per_s, lang, 1)))
+st.info(t("costs.alternatives"), icon="🧭")
+
+# ---------------------------------------------------------------- 6. export
+st.header(t("costs.section_export"))
+e1, e2 = st.columns(2)
+slug = model_name.replace("/", "-")
+e1.download_button(t("costs.export_markdown"), costs.to_markdown(est, lang), file_name=f"cost-estimate-{slug}.md",
+                   mime="text/markdown", key="costs_download_md")
+e2.download_button(t("costs.export_csv"), costs.to_csv(est, lang), file_name=f"cost-estimate-{slug}.csv",
+                   mime="text/csv", key="costs_download_csv")

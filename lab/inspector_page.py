@@ -31,12 +31,12 @@ MAX_FINDINGS_SHOWN = 20_000  # the table stays responsive; counts and the CLI co
 def choose_source() -> Path | None:
     """The file the user picked: a bundled sample or an upload saved under LAB_HOME/datasets."""
     source = st.radio(t("inspect.source_label"), ["sample", "upload"], key="inspect_source", horizontal=True,
-                      format_func=lambda s: t(f"inspect.source_{s}"))
+                      format_func=lambda s: t(f"inspect.source_{s}", LANG))
     if source == "sample":
         samples = {s["file"]: s for s in list_samples()}
         choice = st.selectbox(t("inspect.sample_label"), list(samples), index=None, key="inspect_sample",
                               placeholder=t("inspect.sample_placeholder"), help=t("inspect.sample_help"),
-                              format_func=lambda f: t(samples[f]["title_key"]))
+                              format_func=lambda f: t(samples[f]["title_key"], LANG))
         if choice:
             st.caption(t(samples[choice]["description_key"]))
             return sample_path(choice)
@@ -166,7 +166,7 @@ def show_findings(report) -> None:
                      total=format_number(len(report.findings) + report.findings_dropped)))
     left, right = st.columns(2)
     severities = left.multiselect(t("inspect.filter_severity"), SEVERITIES, default=SEVERITIES, key="inspect_filter_severity",
-                                  format_func=lambda s: t(f"inspect.severity.{s}"))
+                                  format_func=lambda s: t(f"inspect.severity.{s}", LANG))
     codes = right.multiselect(t("inspect.filter_code"), sorted(report.error_counts), key="inspect_filter_code",
                               help=t("inspect.filter_code_help"))
     rows = [f.localized(None) for f in report.findings if f.severity in severities and (not codes or f.code in codes)]
@@ -260,7 +260,7 @@ def clean_action(report, path: Path, base: Path) -> None:
     st.write(t("inspect.clean_intro"))
     options = droppable_codes(report)
     codes = st.multiselect(t("inspect.clean_codes"), list(options), key="inspect_clean_codes",
-                           format_func=lambda c: t("inspect.clean_code_option", code=c, lines=options[c]),
+                           format_func=lambda c: t("inspect.clean_code_option", LANG, code=c, lines=options[c]),
                            help=t("inspect.clean_codes_help"))
     plan = plan_clean(report, set(codes))
     st.caption(t("inspect.clean_plan_always", bom=t("common.yes") if plan.bom else t("common.no"),
@@ -329,13 +329,14 @@ def use_action(report, path: Path, model: str) -> None:
         st.success(t("inspect.use_done", name=target.name))
 
 
-use_page_language()
+# format_func callbacks may run outside this script run (AppTest calls them): bind the language.
+LANG = use_page_language()
 st.title(t("inspect.title"))
 st.write(t("inspect.intro"))
 
 base = choose_source()
 model = st.selectbox(t("inspect.model_label"), MODELS, key="inspect_model", help=t("inspect.model_help"),
-                     format_func=lambda m: t("inspect.model_local") if m == "local" else m)
+                     format_func=lambda m: t("inspect.model_local", LANG) if m == "local" else m)
 if model != "local":
     st.caption(t("inspect.openai_winding_down"))
 if base is None:

@@ -13,7 +13,7 @@ from core.hosted.client import resolve_credentials
 from core.hosted.submit import HostedConfig, submit
 from core.jobs import registry, runner
 from core.jobs.events import read_all
-from tests.hosted.fake_openai import error_body, failed_script, success_script
+from tests.hosted.fake_openai import error_body, success_script
 from tests.hosted.fixtures import *  # noqa: F401,F403 - fixtures
 from tests.hosted.fixtures import API_KEY, SAMPLES, wait_for, wait_for_job
 
@@ -105,15 +105,6 @@ def test_winddown_refusal_explains_dates_and_next_steps(hosted_env, training_fil
         assert fact in text
     assert "2027-01-06" in caught.value.message("pt-BR") and "Azure OpenAI" in caught.value.message("pt-BR")
     assert registry.list_jobs() == []
-
-
-def test_failed_job_ends_failed_with_the_api_message(hosted_env, training_file):
-    reason = "Invalid file format. Example 12, message 2: content is missing."
-    hosted_env.script_next_job(failed_script(reason))
-    job = submit(HostedConfig(training_file=str(training_file), model=MODEL), resolve_credentials("openai"))
-    done = wait_for_job(job.id, registry.TERMINAL)
-    assert done.status == "failed"
-    assert reason in done.error and "training_file" in done.error
 
 
 def test_pause_then_resume_continues_without_repeating_events(hosted_env, training_file):

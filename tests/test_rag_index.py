@@ -1,5 +1,6 @@
 """The FAISS index: persisted under LAB_HOME, reused when nothing changed, updated per document."""
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -15,9 +16,22 @@ ROUBO = "# Roubo\n\nComunique o roubo da bicicleta em até 24 horas com um bolet
 HUBS = make_pdf([["Maintenance hubs", "Curitiba: Rua XV de Novembro 1200.", "Book a visit in the app."]])
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    """Four small documents uploaded and indexed once for the module (embedding is the slow part)."""
+    folder = tmp_path_factory.mktemp("rag-t") / "t"
+    index = RagIndex("t", folder=folder)
+    index.add_document("returns.md", RETURNS, lang="en")
+    index.add_document("theft.md", THEFT, lang="en")
+    index.add_document("roubo.md", ROUBO, lang="pt-BR")
+    index.add_document("hubs.pdf", HUBS, lang=None)
+    return folder
+
+
 @pytest.fixture
-def counted(monkeypatch):
-    """Counts the passages sent to the embedding model (the real one still does the work)."""
+def counted(monkeypatch, template):
+    """Counts the passages sent to the embedding model (the real one still does the work).
+    Installed after the module's template index is built, so only the test's own calls count."""
     calls = []
     real = embeddings.embed_passages
 
@@ -29,18 +43,27 @@ def counted(monkeypatch):
     return calls
 
 
-def build(collection="t"):
-    index = RagIndex(collection)
+@pytest.fixture
+def build(template, lab_home):
+    """A copy of the template in this test's LAB_HOME (loading it must not embed anything)."""
+    def make():
+        shutil.copytree(template, lab_home / "rag" / "t")
+        return RagIndex("t")
+    return make
+
+
+def test_adding_documents_embeds_each_once_and_persists_them(lab_home, counted):
+    index = RagIndex("t")
     index.add_document("returns.md", RETURNS, lang="en")
     index.add_document("theft.md", THEFT, lang="en")
-    index.add_document("roubo.md", ROUBO, lang="pt-BR")
-    index.add_document("hubs.pdf", HUBS, lang=None)
-    return index
+    assert counted == [1, 1]  # one chunk per small document, each embedded once, when added
+    assert index.last_sync == {"embedded": 1, "reused": 1, "changed": True}
 
 
-def test_index_is_persisted_and_a_second_load_embeds_nothing(lab_home, counted):
+def test_index_is_persisted_and_a_second_load_embeds_nothing(lab_home, counted, build):
     index = build()
-    assert sum(counted) == 4  # one chunk per small document, each embedded once, when added
+    index.sync()
+    assert counted == []
     folder = lab_home / "rag" / "t" / "index"
     manifest = json.loads((folder / "manifest.json").read_text())
     assert set(manifest["documents"]) == {"uploaded/en/returns.md", "uploaded/en/theft.md",
@@ -55,10 +78,8 @@ def test_index_is_persisted_and_a_second_load_embeds_nothing(lab_home, counted):
     assert hits[0].doc_id == "uploaded/en/theft.md"
 
 
-def test_a_changed_document_is_the_only_one_re_embedded(counted):
-    build()
-    counted.clear()
-    other = RagIndex("t")
+def test_a_changed_document_is_the_only_one_re_embedded(counted, build):
+    other = build()
     other.add_document("theft.md", THEFT + b"\nPro subscribers get a replacement bike within 48 hours.\n", lang="en")
     assert counted == [1] and other.last_sync == {"embedded": 1, "reused": 3, "changed": True}
     hit = other.search("replacement bike within 48 hours", k=1)[0]
@@ -70,7 +91,7 @@ def test_a_changed_document_is_the_only_one_re_embedded(counted):
     assert all(h.doc_id != "uploaded/en/returns.md" for h in other.search("return within 30 days", k=3))
 
 
-def test_search_finds_the_right_chunk_and_filters_by_language():
+def test_search_finds_the_right_chunk_and_filters_by_language(build):
     index = build()
     assert index.search("Where can I get my bike serviced in Curitiba?", k=1)[0].doc_id == "uploaded/any/hubs.pdf"
     pt = index.search("minha bicicleta foi roubada", k=4, lang="pt-BR")
@@ -80,7 +101,7 @@ def test_search_finds_the_right_chunk_and_filters_by_language():
     assert scores == sorted(scores, reverse=True) and -1.0 <= scores[-1] <= scores[0] <= 1.0
 
 
-def test_a_damaged_index_on_disk_is_rebuilt_not_trusted(lab_home, counted):
+def test_a_damaged_index_on_disk_is_rebuilt_not_trusted(lab_home, counted, build):
     build()
     (lab_home / "rag" / "t" / "index" / "vectors.faiss").write_bytes(b"garbage")
     counted.clear()
@@ -89,9 +110,8 @@ def test_a_damaged_index_on_disk_is_rebuilt_not_trusted(lab_home, counted):
     assert sum(counted) == 4 and fresh.last_sync["changed"]
 
 
-def test_rebuild_re_embeds_everything_and_reports_progress(counted):
+def test_rebuild_re_embeds_everything_and_reports_progress(counted, build):
     index = build()
-    counted.clear()
     seen = []
     result = index.rebuild(progress=lambda fraction, message: seen.append((fraction, message)))
     assert counted == [4] and result["embedded"] == 4
@@ -112,9 +132,8 @@ def test_retrieve_uses_the_lab_home_index_and_checks_its_input():
         retrieve("stolen", k=0, collection="t")
 
 
-def test_list_documents_reports_chunks_without_embedding(counted):
+def test_list_documents_reports_chunks_without_embedding(counted, build):
     build()
-    counted.clear()
     rows = {r["doc_id"]: r for r in RagIndex("t").list_documents()}
     assert counted == []
     assert rows["uploaded/any/hubs.pdf"]["chunks"] == 1 and rows["uploaded/any/hubs.pdf"]["lang"] is None

@@ -32,8 +32,11 @@ class Finding:
         return finding
 
     def texts(self, lang: str | None = None) -> tuple[str, str]:
-        """(message, hint) in `lang`: catalogue keys inspect.finding.<code> / inspect.hint.<code>."""
-        params = {k: v for k, v in self.params.items()}
+        """(message, hint) in `lang`: catalogue keys inspect.finding.<code> / inspect.hint.<code>.
+
+        Always formatted (the `_` parameter), so JSON examples written {{ }} in the catalogue
+        come out as single braces even for findings without parameters."""
+        params = {**self.params, "_": ""}
         return (t(f"inspect.finding.{self.code}", lang, **params),
                 t(f"inspect.hint.{self.code}", lang, **params))
 

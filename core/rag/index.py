@@ -208,7 +208,7 @@ class RagIndex:
                 entry["error"] = {"key": err.key, "hint_key": err.hint_key, "params": err.params}
                 doc_entries[doc.doc_id] = entry
                 continue
-            pieces = chunking.chunk_text(text)
+            pieces = chunking.chunk_text(text, chunking.CHUNK_TOKENS, chunking.OVERLAP_TOKENS)
             for i, piece in enumerate(pieces):
                 row = len(chunks)
                 chunks.append({"row": row, "doc_id": doc.doc_id, "chunk": i, "section": piece.section,

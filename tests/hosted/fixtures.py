@@ -44,7 +44,20 @@ def hosted_env(fake_openai, monkeypatch):
     monkeypatch.setenv("LAB_HOSTED_MAX_BACKOFF_S", "0.1")
     for name in ("AZURE_OPENAI_ENDPOINT", "OPENAI_API_VERSION", "AZURE_OPENAI_API_VERSION"):
         monkeypatch.delenv(name, raising=False)
-    return fake_openai
+    yield fake_openai
+    _stop_leftover_workers()
+
+
+def _stop_leftover_workers() -> None:
+    """A test that failed half-way must not leave a watcher polling a server that is gone."""
+    from core.jobs import registry, runner
+
+    for job in registry.list_jobs():
+        if job.pid is not None and not job.finished:
+            try:
+                runner.stop(job.id)
+            except Exception:  # noqa: BLE001 - best effort; the kill is what matters
+                pass
 
 
 @pytest.fixture

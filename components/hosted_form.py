@@ -196,9 +196,12 @@ def _controls(job) -> None:
 
     typed = _typed()
     b1, b2, b3 = st.columns(3)
+    result = job.result or {}
     can_pause = job.active
-    can_resume = job.status in (registry.PAUSED, registry.FAILED) or (
-        job.status == registry.CANCELLED and not (job.result or {}).get("cancel_requested"))
+    # Resume a paused job, or re-attach a watcher that gave up while the remote job was still going.
+    can_resume = job.status == registry.PAUSED or (
+        job.status in (registry.FAILED, registry.CANCELLED) and not result.get("cancel_requested")
+        and result.get("remote_status") not in ("succeeded", "failed", "cancelled"))
     if b1.button(t("hosted.form.pause"), key=f"hosted_pause_{job.id}", disabled=not can_pause,
                  help=t("hosted.help.pause")):
         with friendly_errors():

@@ -507,8 +507,8 @@ def estimate(model: str, dataset: DatasetSpec, epochs: Any = "auto", usage: Usag
         merged[price.name] = {**merged.get(price.name, {}), **(overrides or {})}
         comparison = compare_models(dataset, epochs, merged)
     name = dataset.name or (Path(dataset.path).name if dataset.path else
-                            t("costs.typed_dataset", n=tokens.n_examples,
-                              tokens=tokens.tokens_total // max(1, tokens.n_examples)))
+                            t("costs.typed_dataset", n=format_number(tokens.n_examples),
+                              tokens=format_number(tokens.tokens_total // max(1, tokens.n_examples))))
     return CostEstimate(price=price, dataset=tokens, dataset_name=name, training=training, usage=usage,
                         monthly=monthly, first_month=first, break_even=break_even(training.usd, monthly),
                         currency=code, exchange_rate=rate, comparison=comparison)

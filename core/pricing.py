@@ -73,7 +73,10 @@ class ModelPrice:
     defaults: tuple[tuple[str, float | None], ...] = field(default=(), compare=False)
 
     def status(self, today: dt.date | None = None) -> str:
-        """'available', 'no_new_jobs' (serving only) or 'retired', from the dates and today."""
+        """'available', 'no_new_jobs' (serving only), 'retired' (from the dates and today), or
+        'example' for the course's legacy prices (not a model anyone can train)."""
+        if self.provider == "legacy":
+            return "example"
         today = today or dt.date.today()
         if self.retires and today >= self.retires:
             return "retired"

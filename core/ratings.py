@@ -84,7 +84,9 @@ def fit_bradley_terry(n_players: int, first: np.ndarray, second: np.ndarray, out
         gradient = (wins - games * p).sum(axis=1) - prior_precision * theta
         curvature = games * p * p.T  # n_ij · p_ij · p_ji
         hessian = curvature - np.diag(curvature.sum(axis=1) + prior_precision)
-        step = np.linalg.solve(hessian, gradient)
+        # lstsq: with prior_precision = 0 the Hessian is singular along θ + c (only differences
+        # matter); the minimum-norm step then keeps the mean of θ where it is.
+        step = np.linalg.lstsq(hessian, gradient, rcond=None)[0]
         theta = theta - step
         if np.max(np.abs(step)) < tol:
             break

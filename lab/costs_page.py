@@ -23,7 +23,7 @@ from core.pricing import OVERRIDABLE, load_pricing, wind_down  # noqa: E402
 
 DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
 
-lang = use_page_language()
+lang = use_page_language()  # also passed to format_func: widgets may be re-rendered outside this run
 st.title(t("costs.title"))
 st.caption(t("costs.intro"))
 dates = wind_down()
@@ -36,7 +36,7 @@ st.header(t("costs.section_dataset"))
 handed = st.session_state.get("lab_dataset")
 sources = (["handed"] if handed else []) + ["sample", "typed"]
 source = st.radio(t("costs.dataset_source"), sources, key="costs_source", horizontal=True,
-                  format_func=lambda s: t(f"costs.source_{s}", name=(handed or {}).get("name", "")))
+                  format_func=lambda s: t(f"costs.source_{s}", lang, name=(handed or {}).get("name", "")))
 if source == "handed":
     dataset = costs.DatasetSpec(path=handed["path"], name=handed.get("name", ""))
     st.caption(t("costs.handed_caption", name=handed.get("name", "")))
@@ -45,7 +45,7 @@ elif source == "sample":
 
     samples = [s for s in list_samples() if s["format"] in ("chat", "dpo") and "broken" not in s["file"]]
     chosen = st.selectbox(t("costs.sample_label"), samples, key="costs_sample",
-                          format_func=lambda s: t(s["title_key"]), help=t("costs.sample_help"))
+                          format_func=lambda s: t(s["title_key"], lang), help=t("costs.sample_help"))
     dataset = costs.DatasetSpec(path=chosen["path"], name=t(chosen["title_key"]))
 else:
     left, right = st.columns(2)
@@ -64,10 +64,10 @@ default_name = preferred if preferred in models else DEFAULT_MODEL
 col_model, col_epochs, col_n = st.columns([3, 1, 1])
 model_name = col_model.selectbox(
     t("costs.model_label"), names, index=names.index(default_name), key="costs_model", help=t("costs.model_help"),
-    format_func=lambda n: f"{models[n].label} · {t('costs.status_' + models[n].status())}")
+    format_func=lambda n: f"{models[n].label} · {t('costs.status_' + models[n].status(), lang)}")
 price = models[model_name]
 epochs_mode = col_epochs.radio(t("costs.epochs_label"), ["auto", "fixed"], key="costs_epochs_mode",
-                               format_func=lambda m: t(f"costs.epochs_mode_{m}"), help=t("costs.epochs_help"))
+                               format_func=lambda m: t(f"costs.epochs_mode_{m}", lang), help=t("costs.epochs_help"))
 epochs = "auto"
 if epochs_mode == "fixed":
     epochs = col_n.number_input(t("costs.field.epochs"), value=3, step=1, key="costs_epochs")
@@ -142,7 +142,7 @@ with training_box:
     if p.overridden:
         st.info(t("costs.overridden_banner", fields=", ".join(
             t("costs.overridden_item", name=t(f"costs.price.{f}"), old=costs.format_money(p.default(f)),
-              new=costs.format_money(getattr(p, f))) for f in OVERRIDABLE if f in p.overridden)), icon="✎")
+              new=costs.format_money(getattr(p, f))) for f in OVERRIDABLE if f in p.overridden)), icon="✏️")
     m1, m2, m3 = st.columns(3)
     m1.metric(t("costs.metric_billed"), format_number(est.training.billed_tokens, lang),
               help=t("costs.metric_billed_help", per_epoch=format_number(est.dataset.billed_tokens_per_epoch, lang),
@@ -191,7 +191,7 @@ st.caption(t("costs.local_caption"))
 presets = costs.gpu_presets()
 cpu = costs.cpu_defaults()
 device = st.selectbox(t("costs.local_device"), ["cpu", *presets], key="costs_local_device",
-                      format_func=lambda k: t("costs.local_cpu") if k == "cpu" else presets[k].label)
+                      format_func=lambda k: t("costs.local_cpu", lang) if k == "cpu" else presets[k].label)
 l1, l2, l3 = st.columns(3)
 reference_params = cpu["reference_params_b"] if device == "cpu" else presets[device].reference_params_b
 params_b = l1.number_input(t("costs.field.params_b"), value=0.135, step=0.1, format="%.3f", key="costs_params_b",

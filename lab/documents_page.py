@@ -14,7 +14,7 @@ from core.i18n import LANGUAGES, format_number, t
 from core.rag import get_index, sources
 from core.rag.documents import ANY_LANGUAGE, MAX_UPLOAD_BYTES, SUPPORTED_SUFFIXES
 
-use_page_language()
+lang = use_page_language()  # bound into format_func below: Streamlit may call them outside this run
 st.title(t("rag.page_title"))
 st.caption(t("rag.page_intro"))
 
@@ -24,7 +24,7 @@ with friendly_errors():
 
 
 def language_name(code: str | None) -> str:
-    return LANGUAGES.get(code or "", t("rag.lang_any"))
+    return LANGUAGES.get(code or "", t("rag.lang_any", lang))
 
 
 def progress_bar():
@@ -110,7 +110,7 @@ query = st.text_input(t("rag.search_label"), key="rag_query", placeholder=t("rag
 left, right = st.columns(2)
 k = left.slider(t("rag.k_label"), 1, 10, 3, key="rag_k", help=t("rag.k_help"))
 search_lang = right.selectbox(t("rag.search_lang_label"), ["all", *LANGUAGES], key="rag_search_lang",
-                              format_func=lambda c: t("rag.lang_all") if c == "all" else LANGUAGES[c],
+                              format_func=lambda c: t("rag.lang_all", lang) if c == "all" else LANGUAGES[c],
                               help=t("rag.search_lang_help"))
 if st.button(t("rag.search_button"), key="rag_search_button", disabled=not query.strip()):
     bar, report = progress_bar()

@@ -11,7 +11,7 @@ from core.providers.openai_compat import OpenAICompatProvider
 from core.providers.rag import RagProvider, guess_language
 from tests.arena_support import FAKE_KEY, FakeOpenAI, fake_openai, tiny_run  # noqa: F401
 
-GREEDY = ChatSettings(temperature=0, max_tokens=8)
+GREEDY = ChatSettings(temperature=0, max_tokens=6)
 QUESTION = [{"role": "user", "content": "Name one colour."}]
 
 
@@ -22,14 +22,12 @@ def drain(stream) -> tuple[list[str], Answer]:
 
 
 def test_local_base_streams_deltas_then_one_answer(embedded_model_path):
-    deltas, answer = drain(get_provider("base").stream(QUESTION, GREEDY))
+    deltas, answer = drain(get_provider("base").stream(QUESTION, GREEDY.with_(gpu_usd_per_hour=3600.0)))
     assert deltas and answer.text == "".join(deltas) and answer.text.strip()
     assert answer.error is None and answer.contestant == "base"
-    assert answer.tokens_in > 5 and 1 <= answer.tokens_out <= 8
+    assert answer.tokens_in > 5 and 1 <= answer.tokens_out <= 6
     assert 0 < answer.ttft_s <= answer.latency_s
-    assert answer.cost_usd == 0.0
-    priced = collect(get_provider("base").stream(QUESTION, GREEDY.with_(gpu_usd_per_hour=3600.0)))
-    assert priced.cost_usd == pytest.approx(priced.latency_s, rel=1e-3)  # $3600/h = $1 per second
+    assert answer.cost_usd == pytest.approx(answer.latency_s, rel=1e-3)  # $3600/h = $1 per second
 
 
 def test_adapters_switch_on_one_base_and_columns_interleave_safely(tiny_run):
@@ -38,7 +36,6 @@ def test_adapters_switch_on_one_base_and_columns_interleave_safely(tiny_run):
     run_answer = collect(get_provider(f"run:{tiny_run.id}").stream(QUESTION, GREEDY))
     assert run_answer.error is None and run_answer.contestant == f"run:{tiny_run.id}"
     assert run_answer.text != base_text  # the adapter really changes the model
-    assert collect(get_provider("base").stream(QUESTION, GREEDY)).text == base_text  # base = adapter disabled
 
     shared = loaded_base("embedded")
     assert shared.model is base_before  # never reloaded or copied
@@ -46,7 +43,8 @@ def test_adapters_switch_on_one_base_and_columns_interleave_safely(tiny_run):
     assert [key for key in loaded_bases() if key == "embedded"] == ["embedded"]
 
     # Three columns on the same base at once (base, adapter, base): each forward pass runs with its
-    # own adapter, so concurrent answers equal the sequential ones token for token.
+    # own adapter (base = adapter layers disabled), so concurrent answers equal the sequential ones
+    # token for token.
     specs = ["base", f"run:{tiny_run.id}", "base"]
     columns = [Column(get_provider(s), QUESTION, GREEDY, s) for s in specs]
     finals = {i: item for i, item in stream_columns(columns) if isinstance(item, Answer)}

@@ -131,3 +131,10 @@ def test_winddown_notice_dates_and_closing():
     after = winddown.notice("pt-BR", today=date(2027, 1, 7))
     assert winddown.jobs_closed(date(2027, 1, 7)) and not winddown.jobs_closed(date(2027, 1, 6))
     assert "não aceita mais" in after and "2027-01-14" in after
+
+
+def test_organisation_refusal_with_another_status_is_still_the_winddown(openai_client, hosted_env):
+    hosted_env.fail("GET", r"/fine_tuning/jobs$", 400, body=error_body(
+        "Fine-tuning is not available for your organization.", code="organization_not_allowed"))
+    err = to_provider_error(raised(lambda: openai_client.fine_tuning.jobs.list()), action="create")
+    assert err.key == "hosted.errors.forbidden" and "2027-01-14" in err.message("en")

@@ -63,6 +63,8 @@ def test_start_a_job_from_the_form_and_find_it_after_a_reload(hosted_env, traini
     assert not at.exception, at.exception
     shown = texts(at)
     assert "started" in shown, shown
+    bars = at.get("progress")
+    assert bars and bars[0].proto.value == 100 and "support_en.jsonl: 100%" in bars[0].proto.text
     job_id = at.session_state["hosted_job_openai"]
     done = wait_for_job(job_id, {"succeeded", "failed"})
     assert done.status == "succeeded", done.error

@@ -89,6 +89,7 @@ def inspect_file(path: str | Path, model: str = DEFAULT_MODEL, lang: str | None 
     max_findings: keep at most this many findings in the list (counts always cover all of them).
     """
     path = Path(path)
+    model = model or DEFAULT_MODEL
     _check_path(path)
     lang = normalize(lang) if lang else current_language()
     try:

@@ -50,9 +50,11 @@ def is_local(model: str | None) -> bool:
     from core.models import is_embedded
 
     name = (model or "").strip()
+    if not name:  # no model given: the OpenAI default, not the embedded alias ""
+        return False
     if name.lower() in {"local", "embedded"} or is_embedded(name):
         return True
-    return bool(name) and Path(name).expanduser().is_dir()
+    return Path(name).expanduser().is_dir()
 
 
 def openai_base_name(model: str) -> str:

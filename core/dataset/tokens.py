@@ -152,11 +152,27 @@ def _local_tokenizer(model: str):
     return load_tokenizer(model)
 
 
+@lru_cache(maxsize=4)
 def local_token_limit(model: str | None) -> int:
-    """The local tokenizer's model_max_length (transformers uses a huge sentinel when unknown)."""
-    tokenizer = _local_tokenizer(local_model_name(model))
-    limit = int(getattr(tokenizer, "model_max_length", 0) or 0)
-    return limit if 0 < limit < 10_000_000 else 2048
+    """The local model's context: config.json's max_position_embeddings (8,192 for SmolLM2-135M),
+    or the tokenizer's model_max_length when smaller (transformers uses a huge sentinel when unset)."""
+    import json
+    from pathlib import Path
+
+    from core.models import resolve_model
+
+    name = local_model_name(model)
+    limits = []
+    config = Path(resolve_model(name)) / "config.json"
+    if config.is_file():
+        with open(config, encoding="utf-8") as handle:
+            value = json.load(handle).get("max_position_embeddings")
+        if isinstance(value, int) and value > 0:
+            limits.append(value)
+    tokenizer_limit = int(getattr(_local_tokenizer(name), "model_max_length", 0) or 0)
+    if 0 < tokenizer_limit < 10_000_000:
+        limits.append(tokenizer_limit)
+    return min(limits) if limits else 2048
 
 
 class LocalCounter:

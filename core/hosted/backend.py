@@ -78,7 +78,7 @@ def build_result(job: Any, remote: Any, checkpoints: list[dict]) -> dict:
     return result
 
 
-def _set_status(job_id: str, lab_status: str, remote: str, run_dir: Any) -> None:
+def _set_status(job_id: str, lab_status: str, remote: str) -> None:
     """Mirror the remote status in the registry while the job is active (a stop() wins)."""
     fields: dict[str, Any] = {}
     if lab_status == registry.PAUSED:
@@ -111,7 +111,7 @@ def run_job(job: Any, emit: Callable[..., Any]) -> dict:
     watcher = Watcher(
         client, rid, emit, backend=backend, settings=WatchSettings.from_params(params), state=state,
         secrets=creds.secrets, model=params.get("model"),
-        on_status=lambda lab, remote: _set_status(job.id, lab, remote, job.run_dir),
+        on_status=lambda lab, remote: _set_status(job.id, lab, remote),
     )
     remote = watcher.run()
     result = build_result(job, remote, watcher.state.checkpoints)

@@ -69,7 +69,7 @@ def to_provider_error(exc: BaseException, *, backend: str = "openai", model: str
         if status == 401:
             hint = "hosted.errors.unauthorized_azure_hint" if backend == "azure" else "hosted.errors.unauthorized_hint"
             return ProviderError("hosted.errors.unauthorized", hint, **params)
-        if status == 403:
+        if status == 403 or (backend == "openai" and _looks_like_org_refusal(code, params["detail"])):
             if backend == "azure":
                 return ProviderError("hosted.errors.forbidden_azure", "hosted.errors.forbidden_azure_hint", **params)
             return ProviderError("hosted.errors.forbidden", "hosted.errors.winddown_hint",
@@ -95,6 +95,13 @@ def to_provider_error(exc: BaseException, *, backend: str = "openai", model: str
         hint = "hosted.errors.missing_key_azure_hint" if backend == "azure" else "hosted.errors.missing_key_openai_hint"
         return UnavailableError("hosted.errors.sdk", hint, **params)
     return ProviderError("hosted.errors.unexpected", None, **params)
+
+
+def _looks_like_org_refusal(code: str, message: str) -> bool:
+    """'organization not allowed' style refusals, whatever status code carries them."""
+    text = f"{code} {message}".lower()
+    return ("organization" in text or "organisation" in text) and any(
+        word in text for word in ("not allowed", "not available", "no longer", "not permitted", "not_allowed"))
 
 
 def _looks_like_moderation(code: str, message: str) -> bool:

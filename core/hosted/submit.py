@@ -11,7 +11,7 @@ import io
 import os
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable
 
 from core.errors import InputError
 from core.hosted.client import Credentials, make_client, normalize_backend, provider_name

@@ -1,0 +1,134 @@
+"""The Dataset Inspector page (streamlit AppTest) and its components (charts, inert chat bubbles)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from components.chat_bubbles import conversation_html
+from components.dataset_charts import token_histogram
+from core.dataset import inspect_file
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGE = str(ROOT / "lab" / "inspector_page.py")
+
+
+def chat(i: int) -> str:
+    return json.dumps({"messages": [{"role": "user", "content": f"Question {i}?"},
+                                    {"role": "assistant", "content": f"Answer {i}."}]})
+
+
+@pytest.fixture
+def page():
+    at = AppTest.from_file(PAGE, default_timeout=90)
+    at.run()
+    return at
+
+
+def test_empty_state_then_sample_shows_findings_charts_and_bubbles(page):
+    at = page
+    assert not at.exception
+    assert any("Choose a bundled sample" in i.value for i in at.info)
+    at.selectbox(key="inspect_sample").set_value("broken_en.jsonl").run()
+    assert not at.exception
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Examples"] == "25" and metrics["Errors"] == "17"
+    table = at.dataframe[0].value
+    assert {"invalid_json", "non_utf8", "duplicate_example"} <= set(table["Code"])
+    assert table.loc[table["Code"] == "invalid_json", "Line"].tolist() == [4]
+    charts = at.get("plotly_chart")
+    assert len(charts) == 5
+    histogram = json.loads(charts[0].proto.spec)
+    assert histogram["data"][0]["type"] == "bar" and "Tokens per example" in histogram["layout"]["title"]["text"]
+    bubbles = at.get("html")
+    assert bubbles and "Pedala" in bubbles[0].proto.body
+    # filters: only errors with one code
+    at.multiselect(key="inspect_filter_code").set_value(["invalid_weight"]).run()
+    assert at.dataframe[0].value["Line"].tolist() == [14, 15]
+    # a line that is not an example is shown as inert text, with its finding
+    at.number_input(key="inspect_browser_line").set_value(4).run()
+    assert not at.exception and any("invalid_json" in e.value for e in at.error)
+    assert at.code and '{"messages": [' in at.code[0].value
+    # errors block the hand-over to the next pages
+    assert at.button(key="inspect_use").disabled
+
+
+def test_language_switch_renders_portuguese(page):
+    """The sidebar switch (lab/app.py, key "lang") writes session_state["lang"]; the page reads it.
+    Driven on the page alone: lab/app.py's Home page imports torch, which costs ~10 s here."""
+    at = page
+    at.selectbox(key="inspect_sample").set_value("broken_en.jsonl").run()
+    at.session_state["lang"] = "pt-BR"
+    at.run()
+    assert not at.exception
+    assert at.title[0].value == "Inspetor de Dados"
+    assert {"Exemplos", "Erros", "Avisos"} <= {m.label for m in at.metric}
+    table = at.dataframe[0].value
+    assert "Problema" in table.columns
+    assert any("não é JSON válido" in text for text in table["Problema"])
+    assert len(at.get("plotly_chart")) == 5
+
+
+def test_upload_inspect_clean_split_and_hand_over(page, lab_home):
+    at = page
+    at.radio(key="inspect_source").set_value("upload").run()
+    assert any("200 MB" in i.value for i in at.info)  # the limit is said above the uploader
+    content = "\n".join([chat(i) for i in range(20)] + ["{broken", "", chat(0)]) + "\n"
+    at.file_uploader(key="inspect_upload").upload("my data.jsonl", content.encode(), "application/jsonl").run()
+    assert not at.exception
+    saved = lab_home / "datasets" / "my_data.jsonl"
+    assert saved.read_text() == content
+    table = at.dataframe[0].value
+    assert set(zip(table["Line"], table["Code"])) >= {(21, "invalid_json"), (22, "blank_line"), (23, "duplicate_example")}
+    # cleaning: the plan says what goes before anything is written
+    at.multiselect(key="inspect_clean_codes").set_value(["invalid_json", "duplicate_example"]).run()
+    assert any("2 lines will be removed" in w.value for w in at.warning)
+    at.button(key="inspect_clean_build").click().run()
+    cleaned = lab_home / "datasets" / "my_data_clean.jsonl"
+    assert cleaned.read_text().splitlines() == [chat(i) for i in range(20)]
+    at.button(key="inspect_clean_inspect").click().run()
+    assert not at.exception and not at.button(key="inspect_use").disabled
+    at.number_input(key="inspect_split_seed").set_value(3).run()
+    at.button(key="inspect_split_build").click().run()
+    assert any("18 training and 2 validation" in s.value for s in at.success)
+    at.button(key="inspect_use").click().run()
+    assert at.session_state["lab_dataset"] == {"path": str(cleaned), "name": cleaned.name, "format": "chat",
+                                               "model": "gpt-4o-mini-2024-07-18"}
+
+
+def test_csv_upload_is_converted_with_chosen_columns(page, lab_home):
+    at = page
+    at.radio(key="inspect_source").set_value("upload").run()
+    rows = "".join(f"{i},Question {i}?,Answer {i}.\n" for i in range(12))
+    at.file_uploader(key="inspect_upload").upload("faq.csv", ("id,pergunta,resposta\n" + rows).encode(), "text/csv").run()
+    assert at.selectbox(key="inspect_csv_question").value == "pergunta"
+    at.text_area(key="inspect_csv_system").set_value("You are Pia.").run()
+    at.button(key="inspect_csv_convert").click().run()
+    assert not at.exception
+    first = json.loads((lab_home / "datasets" / "faq_chat.jsonl").read_text().splitlines()[0])
+    assert first["messages"][0] == {"role": "system", "content": "You are Pia."}
+    assert {m.label: m.value for m in at.metric}["Examples"] == "12"
+
+
+def test_chat_bubbles_show_file_text_inert():
+    evil = {"messages": [{"role": "user", "content": "<script>alert(1)</script> [x](javascript:alert(2)) <img src=x onerror=alert(3)>"},
+                         {"role": "assistant<b>", "content": "\" onmouseover=\"alert(4)"}]}
+    html = conversation_html(evil)
+    assert "<script" not in html and "<img" not in html and "<b>" not in html
+    assert "&lt;script&gt;" in html and "&lt;img src=x onerror=alert(3)&gt;" in html
+    assert "&quot; onmouseover=&quot;alert(4)" in html
+    long = conversation_html({"messages": [{"role": "user", "content": "x" * 10_000}]})
+    assert "6,000 more characters" in long
+
+
+def test_histogram_marks_the_limit_when_in_view(tmp_path):
+    path = tmp_path / "long.jsonl"
+    long = json.dumps({"messages": [{"role": "user", "content": "Hi"},
+                                    {"role": "assistant", "content": "bike" + " bike" * 17_000}]})
+    path.write_text("\n".join([chat(i) for i in range(10)] + [long]) + "\n")
+    near = token_histogram(inspect_file(path, model="gpt-3.5-turbo-0125"))
+    assert [shape.x0 for shape in near.layout.shapes] == [16_385]
+    far = token_histogram(inspect_file(path, model="gpt-4o-mini-2024-07-18"))
+    assert not far.layout.shapes and "65,536" in far.layout.title.text

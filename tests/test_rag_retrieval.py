@@ -1,0 +1,85 @@
+"""Retrieval quality on the bundled Pedala documents, and the RAG prompt."""
+import pytest
+
+from core.i18n import set_language
+from core.rag import Hit, build_rag_messages, get_index, retrieve, sources
+from core.rag.documents import bundled_documents
+from core.rag.evaluation import load_questions, recall_at_k
+from tests.rag_support import bundled_index_template, install_template
+
+EXPECTED_FILES = {"about.md", "products.md", "plans-and-prices.md", "rentals.md", "returns-and-warranty.md",
+                  "theft-and-insurance.md", "delivery-and-payment.md", "maintenance-hubs.md", "privacy.md",
+                  "faq.md"}
+
+
+def bundled_files(lang):
+    return {d.name for d in bundled_documents() if d.lang == lang}
+
+
+@pytest.fixture
+def default_index(tmp_path_factory, lab_home):
+    install_template(bundled_index_template(tmp_path_factory), lab_home)
+    return get_index("default")
+
+
+@pytest.mark.parametrize("lang", ["en", "pt-BR"])
+def test_labelled_questions_point_at_bundled_documents(lang):
+    questions = load_questions(lang)
+    assert len(questions) >= 20
+    assert {q["expected_doc"] for q in questions} <= EXPECTED_FILES
+    assert len({q["question"] for q in questions}) == len(questions)
+
+
+@pytest.mark.parametrize("lang", ["en", "pt-BR"])
+def test_recall_at_3_on_the_labelled_set(lang, default_index):
+    missing = EXPECTED_FILES - bundled_files(lang)
+    if missing:
+        pytest.skip(f"bundled {lang} documents not written yet: {sorted(missing)}")
+    result = recall_at_k(lang, k=3, index=default_index)
+    assert default_index.last_sync["embedded"] == 0  # the copied index was reused, not rebuilt
+    assert result["recall"] >= 0.8, result["misses"]
+
+
+def test_retrieve_returns_hits_from_the_question_language(default_index):
+    if not bundled_files("pt-BR"):
+        pytest.skip("bundled pt-BR documents not written yet")
+    hits = retrieve("Qual é o endereço do hub de manutenção em Porto Alegre?", k=3, lang="pt-BR")
+    assert len(hits) == 3 and all(h.lang == "pt-BR" for h in hits)
+    assert any("Andradas" in h.text for h in hits)
+
+
+HITS = [Hit("bundled/en/rentals.md", "Rentals", "en", 0, "# Rentals\n\nA weekend rental costs R$ 159.", 0.71),
+        Hit("uploaded/any/notes.txt", "notes", None, 2, "Deposit: R$ 500, released in 5 business days.", 0.52)]
+
+
+def test_rag_messages_number_the_sources_before_the_question():
+    messages = build_rag_messages("How much is a weekend rental?", HITS, lang="en")
+    assert [m["role"] for m in messages] == ["system", "user"]
+    user = messages[-1]["content"]
+    assert user.index("[1] Rentals") < user.index("[2] notes") < user.index("How much is a weekend rental?")
+    assert "A weekend rental costs R$ 159." in user and "Deposit: R$ 500" in user
+    assert "# Rentals" not in user  # the heading only repeated the title
+    assert "[1]" in user.split("[2] notes")[1]  # the instructions show how to cite
+
+
+def test_rag_messages_in_portuguese_keep_history_and_custom_system_prompt():
+    history = [{"role": "user", "content": "Oi"}, {"role": "assistant", "content": "Olá! Como posso ajudar?"}]
+    messages = build_rag_messages("Quanto custa o aluguel?", HITS, lang="pt-BR", system_prompt="Você é a Pia.",
+                                  history=history)
+    assert messages[0] == {"role": "system", "content": "Você é a Pia."}
+    assert messages[1:3] == history
+    assert "Fontes" in messages[-1]["content"] and "Pergunta: Quanto custa o aluguel?" in messages[-1]["content"]
+    assert build_rag_messages("q", HITS, system_prompt="")[0]["role"] == "user"
+
+
+def test_rag_messages_follow_the_current_language_and_say_when_nothing_was_found():
+    set_language("pt-BR")
+    content = build_rag_messages("Tem loja em Recife?", [])[-1]["content"]
+    assert "Nenhum documento relevante" in content and "[1]" in content  # still told how to cite
+
+
+def test_sources_list_documents_and_snippets_for_the_ui():
+    listed = sources([HITS[0], Hit("d", "Long", "en", 0, "word " * 200, 0.1)])
+    assert [s["n"] for s in listed] == [1, 2]
+    assert listed[0]["doc_id"] == "bundled/en/rentals.md" and "R$ 159" in listed[0]["snippet"]
+    assert len(listed[1]["snippet"]) <= 241 and listed[1]["snippet"].endswith("…")

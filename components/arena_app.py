@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import re
 import sys
 import time
 from pathlib import Path
@@ -79,7 +80,7 @@ def default_specs(contestants) -> list[str | None]:
 
 
 # ---------------------------------------------------------------------------------- components
-with gr.Blocks(title="Fine-Tuning Lab — Arena") as demo:
+with gr.Blocks(title="Fine-Tuning Lab — Arena", fill_width=True) as demo:
     lang_state = gr.State(START_LANG)
     session = gr.State(new_session())
     tr(gr.Markdown(T("arena.intro")), value="arena.intro")
@@ -91,6 +92,7 @@ with gr.Blocks(title="Fine-Tuning Lab — Arena") as demo:
                 blind = tr(gr.Checkbox(False, label=T("arena.blind_label"), info=T("arena.blind_info"),
                                        elem_id="blind"), label="arena.blind_label", info="arena.blind_info")
                 refresh_button = tr(gr.Button(T("arena.refresh"), size="sm", scale=0), value="arena.refresh")
+            tr(gr.Markdown(T("arena.contestant_info"), elem_classes=["hint"]), value="arena.contestant_info")
 
             pickers, statuses, headers, chatbots, metric_boxes, source_boxes = [], [], [], [], [], []
             own, temperatures, max_tokens_boxes, systems = [], [], [], []
@@ -99,8 +101,7 @@ with gr.Blocks(title="Fine-Tuning Lab — Arena") as demo:
                     with gr.Column(min_width=260, elem_id=f"column-{i + 1}"):
                         pickers.append(tr(gr.Dropdown(
                             choices=[], value=None, allow_custom_value=True, elem_id=f"contestant-{i + 1}",
-                            label=T("arena.column_label", n=i + 1), info=T("arena.contestant_info")),
-                            label=("arena.column_label", {"n": i + 1}), info="arena.contestant_info"))
+                            label=T("arena.column_label", n=i + 1)), label=("arena.column_label", {"n": i + 1})))
                         statuses.append(gr.Markdown("", elem_id=f"status-{i + 1}"))
                         headers.append(gr.Markdown("", elem_id=f"header-{i + 1}"))
                         chatbots.append(tr(gr.Chatbot(height=380, label=T("arena.answer_label"),
@@ -160,7 +161,7 @@ with gr.Blocks(title="Fine-Tuning Lab — Arena") as demo:
                     top_p = tr(gr.Slider(0.05, 1, 1.0, step=0.05, label=T("arena.top_p"), info=T("arena.top_p_help")),
                                label="arena.top_p", info="arena.top_p_help")
                 with gr.Row():
-                    seed = tr(gr.Number(None, precision=0, label=T("arena.seed"), info=T("arena.seed_help")),
+                    seed = tr(gr.Number(-1, precision=0, minimum=-1, label=T("arena.seed"), info=T("arena.seed_help")),
                               label="arena.seed", info="arena.seed_help")
                     gpu_usd_per_hour = tr(gr.Number(0.0, minimum=0, label=T("arena.gpu_price"), info=T("arena.gpu_price_help")),
                                           label="arena.gpu_price", info="arena.gpu_price_help")
@@ -226,9 +227,15 @@ def _metrics(s: dict, i: int, answer: Answer | None, lang: str) -> tuple[str, st
         lines.insert(0, f"⚠️ {answer.error}")
     sources = ""
     if answer.sources:
-        items = [f"{src['n']}. **{src['title']}** — {src['snippet']}" for src in answer.sources]
+        items = [f"{src['n']}. **{_plain(src['title'])}** — {_plain(src['snippet'])}" for src in answer.sources]
         sources = f"**{t('arena.sources', lang)}**\n\n" + "\n".join(items)
     return "  \n".join(lines), sources
+
+
+def _plain(text: str) -> str:
+    """A document snippet as one line of plain text: its own Markdown (#, |, *, `) would otherwise
+    render as headings and tables inside the sources list."""
+    return " ".join(re.sub(r"[#|*_`>\[\]<]+", " ", str(text)).split())
 
 
 def _vote_visibility(s: dict) -> dict:
@@ -379,7 +386,7 @@ def vote(winner: str):
         try:
             votes.record_vote(s["last"]["question"], contestants, winner, answers)
         except LabError as err:
-            raise gr.Error(err.message(lang)) from err
+            raise _gradio_error(err, lang) from err
         s["voted"] = True
         names = ", ".join(f"**{letter}** = `{spec}`" for letter, spec in contestants.items())
         out = _render(s, lang, [None] * N, s["last"]["answers"])
@@ -445,12 +452,20 @@ def refresh_contestants(contestant_1, contestant_2, contestant_3, lang):
     return [gr.update(choices=entries, value=value) for value in (contestant_1, contestant_2, contestant_3)]
 
 
+def _gradio_error(err: LabError, lang: str) -> gr.Error:
+    """core's LabError -> the message Gradio shows in a toast (STYLE habit #6: convert once at the edge)."""
+    return gr.Error(err.message(lang))
+
+
 def show_leaderboard(lang):
     """The user opened or refreshed the leaderboard: ratings and win rates from the stored votes."""
     from core import votes
 
     lang = normalize(lang)
-    rows = votes.leaderboard()
+    try:
+        rows = votes.leaderboard()
+    except LabError as err:
+        raise _gradio_error(err, lang) from err
     table = [{t("arena.lb_contestant", lang): r["contestant"], t("arena.lb_battles", lang): r["battles"],
               t("arena.lb_wins", lang): r["wins"], t("arena.lb_ties", lang): r["ties"],
               t("arena.lb_win_rate", lang): f"{r['win_rate'] * 100:.0f}%" if r.get("win_rate") is not None else "—",

@@ -47,5 +47,5 @@ def break_even_chart(result: BreakEven, currency: str = "USD", rate: float = 1.0
     fig.update_layout(title=t("costs.chart_break_even_title"), xaxis_title=t("costs.chart_month_axis"),
                       yaxis_title=t("costs.chart_money_axis", currency=currency), height=420,
                       legend={"orientation": "h", "y": -0.2}, margin={"t": 60})
-    fig.update_xaxes(dtick=1, range=[0, max(result.months)])
+    fig.update_xaxes(dtick=1, range=[-0.3, max(result.months) + 0.3])
     return fig

@@ -90,6 +90,21 @@ class _PeakRss:
         self.peak = max(self.peak, self._process.memory_info().rss)
 
 
+def recommended_threads() -> int:
+    """CPU threads for LoRA training on this machine right now: every core, except when the machine
+    is already oversubscribed (1-minute load average above the core count). There, OpenMP threads
+    spin-waiting for each other are descheduled and one step can take 10-30x longer with 2 threads
+    than with 1 (measured on the lab's shared 2-core machine at load 6-8), so use 1."""
+    import os
+
+    cores = os.cpu_count() or 1
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # not available on Windows
+        return cores
+    return 1 if cores > 1 and load > cores else cores
+
+
 def _check(seq_len: int, steps: int) -> None:
     if isinstance(seq_len, bool) or not isinstance(seq_len, int) or not 8 <= seq_len <= MAX_SEQ_LEN:
         raise InputError("costs.error_calibration_seq_len", low=8, high=MAX_SEQ_LEN, value=seq_len)
@@ -98,7 +113,8 @@ def _check(seq_len: int, steps: int) -> None:
 
 
 def calibrate(model: str = "embedded", seq_len: int = 256, steps: int = 3, batch_size: int = BATCH_SIZE,
-              progress=None, use_cache: bool = False, time_budget_s: float = TIME_BUDGET_S) -> dict:
+              progress=None, use_cache: bool = False, time_budget_s: float = TIME_BUDGET_S,
+              threads: int | None = None) -> dict:
     """Measure LoRA training throughput: {"tokens_per_s", "peak_memory_mb", "device", "model",
     "seq_len", "measured_at", ...}. progress(fraction) is called after each step when given.
 
@@ -116,6 +132,21 @@ def calibrate(model: str = "embedded", seq_len: int = 256, steps: int = 3, batch
         if hit:
             return hit
 
+    import torch
+
+    previous_threads = torch.get_num_threads()
+    if threads is None and device == "cpu":
+        threads = recommended_threads()
+    if threads:
+        torch.set_num_threads(int(threads))
+    try:
+        return _measure(model, seq_len, steps, batch_size, progress, time_budget_s, device)
+    finally:
+        torch.set_num_threads(previous_threads)
+
+
+def _measure(model: str, seq_len: int, steps: int, batch_size: int, progress, time_budget_s: float,
+             device: str) -> dict:
     import torch
     from peft import LoraConfig, get_peft_model
 

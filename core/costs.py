@@ -385,6 +385,7 @@ class BreakEven:
     month_vs_base: int | None         # first month where fine-tuned ≤ base (None: not within 12)
     month_vs_rag: int | None
     months_needed_vs_base: int | None  # beyond 12, at the same rate (None: never)
+    training_known: bool = True        # False: training billed per hour (RFT), not in these lines
 
 
 def _payback(training: float, ft: float, other: float, horizon: int) -> tuple[int | None, int | None]:
@@ -405,11 +406,13 @@ def break_even(training_usd: float | None, monthly: MonthlyCost, months: int = M
     return BreakEven(months=axis, base=[m * monthly.base for m in axis],
                      fine_tuned=[training + m * monthly.fine_tuned for m in axis],
                      rag=[m * monthly.rag for m in axis], month_vs_base=vs_base, month_vs_rag=vs_rag,
-                     months_needed_vs_base=needed)
+                     months_needed_vs_base=needed, training_known=training_usd is not None)
 
 
 def payback_sentence(result: BreakEven, lang: str | None = None) -> str:
     """The plain sentence under the chart."""
+    if not result.training_known:
+        return t("costs.payback_unknown_training", lang)
     if result.month_vs_base is not None:
         text = t("costs.payback_month", lang, month=result.month_vs_base)
     elif result.months_needed_vs_base is not None:
@@ -512,6 +515,29 @@ def estimate(model: str, dataset: DatasetSpec, epochs: Any = "auto", usage: Usag
     return CostEstimate(price=price, dataset=tokens, dataset_name=name, training=training, usage=usage,
                         monthly=monthly, first_month=first, break_even=break_even(training.usd, monthly),
                         currency=code, exchange_rate=rate, comparison=comparison)
+
+
+# ------------------------------------------------------------------------------------- model notes
+def model_notes(price: ModelPrice, lang: str | None = None) -> list[tuple[str, str]]:
+    """(level, text) notes about a model's availability and billing, in the user's language
+    (the data file's own `notes` are English documentation). level: "info" | "warning" | "error"."""
+    notes: list[tuple[str, str]] = []
+    status = price.status()
+    if price.provider == "legacy":
+        return [("info", t("costs.note_legacy", lang))]
+    if price.training is None and price.training_per_hour is not None:
+        notes.append(("info", t("costs.note_per_hour", lang, price=format_money(price.training_per_hour, lang=lang))))
+    if status == "retired":
+        notes.append(("error", t("costs.note_retired", lang, retire=price.retires)))
+    elif status == "no_new_jobs":
+        notes.append(("warning", t("costs.note_no_new_jobs", lang, no_new_jobs=price.no_new_jobs_after,
+                                   retire=price.retires)))
+    elif price.retires:
+        notes.append(("warning", t("costs.note_winding_down", lang, no_new_jobs=price.no_new_jobs_after,
+                                   retire=price.retires)))
+    if price.provider == "azure":
+        notes.append(("info", t("costs.note_azure", lang, hosting=format_money(price.hosting_per_hour or 0, lang=lang))))
+    return notes
 
 
 # ------------------------------------------------------------------------------------- money display

@@ -71,9 +71,8 @@ epochs_mode = col_epochs.radio(t("costs.epochs_label"), ["auto", "fixed"], key="
 epochs = "auto"
 if epochs_mode == "fixed":
     epochs = col_n.number_input(t("costs.field.epochs"), value=3, step=1, key="costs_epochs")
-status = price.status()
-if price.notes:
-    (st.error if status == "retired" else st.info)(price.notes, icon="ℹ️")
+for level, note in costs.model_notes(price, lang):
+    getattr(st, level)(note)
 
 with st.expander(t("costs.prices_expander", model=price.label), expanded=False):
     st.caption(t("costs.prices_caption", source=price.source, checked=price.checked))
@@ -247,7 +246,7 @@ if speed:
                     kwh=format_number(local.energy_kwh, lang, 2), power=costs.format_money(local.electricity_usd, lang=lang)))
     c.metric(t("costs.local_range"), f"{money(local.total_low)} – {money(local.total_high)}")
     st.caption(t("costs.local_range_explained_measured" if device == "cpu" else "costs.local_range_explained_table",
-                 low=local.range_factors[0], high=local.range_factors[1],
+                 low=format_number(local.range_factors[0], lang, 2), high=format_number(local.range_factors[1], lang, 2),
                  speed=format_number(local.tokens_per_s, lang, 1)))
 st.info(t("costs.alternatives"), icon="🧭")
 

@@ -97,7 +97,10 @@ if uploaded:
 # ---- index ---------------------------------------------------------------------------------------
 st.subheader(t("rag.index_header"))
 stats = index.stats()
-st.caption(t("rag.index_stats", documents=stats["documents"], chunks=stats["chunks"], embedder=stats["embedder"]))
+if stats["chunks"] or not rows:
+    st.caption(t("rag.index_stats", documents=stats["documents"], chunks=stats["chunks"], embedder=stats["embedder"]))
+else:
+    st.caption(t("rag.index_not_built"))
 if st.button(t("rag.rebuild_button"), key="rag_rebuild", help=t("rag.rebuild_help")):
     bar, report = progress_bar()
     with friendly_errors():

@@ -1,4 +1,42 @@
-"""Placeholder until its issue lands (replaced by the page owner)."""
+"""Training Launcher: choose where to train, start a run, watch it live, compare and download runs.
+
+A storyboard: backend -> its form (local here, hosted from components.hosted_form) -> the live
+monitor of the chosen job -> every run in a table with an overlay chart and downloads. All the work
+happens in core/ (the job engine and the trainer); training never runs in this script thread.
+"""
 import streamlit as st
 
-st.info("…")
+from components import run_monitor, train_form
+from components.shell import use_page_language
+from core.i18n import t
+
+use_page_language()
+
+st.title(t("train.title"))
+st.caption(t("train.intro"))
+
+backend = st.radio(t("train.backend_label"), ["local", "openai", "azure"], key="train_backend", horizontal=True,
+                   format_func=lambda b: t(f"train.backend_choice.{b}"), help=t("train.help.backend"))
+
+started = None
+if backend == "local":
+    st.subheader(t("train.new_run"))
+    started = train_form.render()
+else:
+    try:
+        from components import hosted_form
+    except ImportError:
+        hosted_form = None
+    if hosted_form is None:
+        st.info(t("train.hosted_missing"))
+    else:
+        started = hosted_form.render(backend)
+
+st.divider()
+st.subheader(t("train.monitor_title"))
+picked = run_monitor.selected_job_ids_from_state()
+job_id = started or picked or st.session_state.get("train_job") or run_monitor.default_job_id(backend)
+run_monitor.render(job_id)
+
+st.subheader(t("train.runs_title"))
+run_monitor.render_runs(backend)

@@ -346,3 +346,20 @@ def test_measured_range_widens_with_the_step_spread():
     assert costs.measured_range(steady) == costs.MEASURED_RANGE
     shaky = {"tokens_per_s": 100, "tokens_per_s_min": 40, "tokens_per_s_max": 200}
     assert costs.measured_range(shaky) == pytest.approx((0.5, 2.5))
+
+
+def test_per_hour_training_is_not_passed_off_as_free():
+    est = costs.estimate("o4-mini", DatasetSpec(n_examples=100, tokens_per_example=100), epochs=1)
+    assert est.training.usd is None and est.to_dict()["training_usd"] is None
+    assert "billed per hour" in costs.payback_sentence(est.break_even, "en")
+    with pytest.raises(InputError):
+        costs.training_cost_usd("o4-mini", 1000)
+
+
+def test_model_notes_state_the_dates_in_the_users_language():
+    mini = dict(costs.model_notes(get_price("gpt-4o-mini"), "pt-BR"))
+    assert "2027-01-06" in mini["warning"] and "2027-01-14" in mini["warning"] and "Nenhum treino" in mini["warning"]
+    assert "2026-10-23" in dict(costs.model_notes(get_price("gpt-3.5-turbo"), "en"))["error"]
+    azure = dict(costs.model_notes(get_price("azure/gpt-4.1"), "en"))
+    assert "$1.70 per hour" in azure["info"]
+    assert "$64" in costs.model_notes(get_price("legacy_course_example"), "en")[0][1]

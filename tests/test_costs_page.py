@@ -65,21 +65,16 @@ def test_override_is_used_and_shown():
     assert any("cannot be negative" in e.value for e in at.error)
 
 
-@pytest.mark.parametrize("examples, fragment", [(0, "cannot be zero"), (-3, "cannot be negative"),
-                                                (10**12, "implausibly large")])
-def test_bad_numbers_show_a_message_not_a_traceback(examples, fragment):
+def test_bad_input_shows_a_message_not_a_traceback():
     at = page()
     at.run()
     at.radio(key="costs_source").set_value("typed").run()
-    at.number_input(key="costs_examples").set_value(examples).run()
-    assert not at.exception
-    assert [e.value for e in at.error if fragment in e.value], [e.value for e in at.error]
-    assert not at.metric  # nothing computed from a bad number
-
-
-def test_empty_or_bad_currency_code_is_explained():
-    at = page()
-    at.run()
+    for examples, fragment in ((0, "cannot be zero"), (-3, "cannot be negative"), (10**12, "implausibly large")):
+        at.number_input(key="costs_examples").set_value(examples).run()
+        assert not at.exception
+        assert [e.value for e in at.error if fragment in e.value], [e.value for e in at.error]
+        assert not at.metric  # nothing is computed from a bad number
+    at.number_input(key="costs_examples").set_value(1000)
     for code in ("", "R$"):
         at.text_input(key="costs_currency").set_value(code).run()
         assert not at.exception

@@ -5,8 +5,15 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
+import subprocess
+import sys
 
+import pytest
+
+from core.errors import InputError
 from core.hosted.cli import add_hosted_arguments, config_from_args, follow, submit_from_args
+from core.paths import REPO_ROOT
 from tests.hosted.fake_openai import failed_script
 from tests.hosted.fixtures import *  # noqa: F401,F403 - fixtures
 from tests.hosted.fixtures import API_KEY
@@ -34,23 +41,28 @@ def test_arguments_become_the_job_config(training_file):
     assert (config.backend, config.method, config.n_epochs, config.suffix, config.seed) == ("azure", "dpo", 4, "pia", 3)
     assert config.method_payload() == {"type": "dpo", "dpo": {"hyperparameters": {"n_epochs": 4, "beta": 0.2}}}
     assert config.validation_file == "v.jsonl"
+    # The training command's --epochs is a float (local runs accept 2.5); hosted epochs are whole.
+    assert config_from_args(argparse.Namespace(file="x.jsonl", epochs=3.0)).n_epochs == 3
+    with pytest.raises(InputError):
+        config_from_args(argparse.Namespace(file="x.jsonl", epochs=2.5))
 
 
-def test_submit_and_follow_prints_the_model_and_exits_zero(hosted_env, training_file, capfd):
-    args = parse([str(training_file), "--backend", "openai", "--model", MODEL, "--suffix", "cli", "--follow"])
-    log = io.StringIO()
-    job = submit_from_args(args, stream=log)
-    assert "Uploading support_en.jsonl: 100%" in log.getvalue()
-    assert "Creating the fine-tuning job" in log.getvalue()
-    out, err = io.StringIO(), io.StringIO()
-    code = follow(job.id, out=out, err=err, poll_s=0.05, timeout_s=60)
-    assert code == 0, err.getvalue()
-    text = out.getvalue()
-    assert "step 6/6" in text and "train_loss=" in text
-    assert f"Fine-tuned model: ft:{MODEL}:org-lab-test:cli:" in text
-    assert "Actual training cost: $0.04" in text  # 12,345 tokens × $3 / 1M
-    captured = capfd.readouterr()
-    assert API_KEY not in text + log.getvalue() + captured.out + captured.err
+def test_lab_train_openai_follow_prints_the_model_and_exits_zero(hosted_env, training_file, lab_home):
+    """The real command line in its own process: python -m lab train --backend openai ... --follow."""
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT), LAB_LANG="en")
+    proc = subprocess.run(
+        [sys.executable, "-m", "lab", "train", "--backend", "openai", str(training_file), "--model", MODEL,
+         "--epochs", "2", "--suffix", "cli", "--follow"],
+        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Uploading support_en.jsonl: 100%" in proc.stderr
+    assert "step 6/6" in proc.stdout and "train_loss=" in proc.stdout
+    assert f"Fine-tuned model: ft:{MODEL}:org-lab-test:cli:" in proc.stdout
+    assert "Actual training cost: $0.04" in proc.stdout  # 12,345 tokens × $3 / 1M
+    remote = next(iter(hosted_env.jobs.values())).obj
+    assert remote["method"] == {"type": "supervised", "supervised": {"hyperparameters": {
+        "n_epochs": 2, "batch_size": 1, "learning_rate_multiplier": 1.8}}}  # unset ones resolved by the API
+    assert API_KEY not in proc.stdout + proc.stderr
 
 
 def test_follow_a_failed_job_exits_nonzero_with_the_reason(hosted_env, training_file):

@@ -123,7 +123,9 @@ def test_pause_then_resume_continues_without_repeating_events(hosted_env, traini
     assert hosted_env.jobs[job.params["openai_job_id"]].obj["status"] == "paused"
     steps_before = [e["step"] for e in read_all(job.run_dir) if e["kind"] == "metric"]
 
-    resumed = hosted.resume(job.id)
+    # The engine's generic resume (what `lab train --resume RUN_ID` calls): the new watcher finds the
+    # remote job paused and resumes it.
+    resumed = runner.resume(job.id)
     assert resumed.status in ("running", "queued")
     done = wait_for_job(job.id, registry.TERMINAL, timeout=60)
     assert done.status == "succeeded", done.error

@@ -13,7 +13,8 @@ from core.errors import InputError
 SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 text = st.text(st.characters(blacklist_categories=["Cs"]), max_size=40)
-message = st.fixed_dictionaries({"role": st.sampled_from(["system", "user", "assistant", "tool", "robot"]),
+message = st.fixed_dictionaries({"role": st.one_of(st.sampled_from(["system", "user", "assistant", "tool", "robot"]),
+                                                 st.lists(st.integers(), max_size=1), st.integers()),
                                  "content": st.one_of(text, st.none(), st.integers())},
                                 optional={"name": st.one_of(text, st.integers()), "weight": st.sampled_from([0, 1, 2, 0.5, True]),
                                           "tool_call_id": text})

@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.rag import get_index
+from core.rag import documents, get_index
 from tests.rag_support import bundled_index_template, install_template, make_pdf
 
 PAGE = str(Path(__file__).resolve().parent.parent / "lab" / "documents_page.py")
@@ -66,11 +66,19 @@ def test_upload_search_and_delete_with_confirmation(page, lab_home):
     assert all(r["source"] == "bundled" for r in get_index("default").list_documents())
 
 
-def test_rebuild_in_portuguese(tmp_path_factory, lab_home):
-    page = open_page(tmp_path_factory, lab_home, "pt-BR")
+def test_rebuild_in_portuguese(tmp_path, monkeypatch):
+    """Rebuild re-embeds every document: run it over two small bundled files to keep the test short."""
+    small = tmp_path / "bundled"
+    (small / "pt-BR").mkdir(parents=True)
+    (small / "pt-BR" / "rentals.md").write_text("# Aluguel\n\nDiária R$ 89; fim de semana R$ 159.\n")
+    (small / "pt-BR" / "privacy.md").write_text("# Privacidade\n\nPedidos pela LGPD em até 15 dias.\n")
+    monkeypatch.setattr(documents, "bundled_dir", lambda: small)
+    page = AppTest.from_file(PAGE, default_timeout=120)
+    page.session_state["lang"] = "pt-BR"
+    page.run()
     assert not page.exception and page.title[0].value == "Documentos do RAG"
     assert page.slider(key="rag_k").help  # technical controls explain themselves
     page.button(key="rag_rebuild").click().run()
     assert not page.exception
-    assert page.success[0].value.startswith("Índice reconstruído:")
-    assert get_index("default").last_sync["embedded"] > 100  # every bundled chunk embedded again
+    assert page.success[0].value == "Índice reconstruído: 2 trechos vetorizados."
+    assert get_index("default").last_sync == {"embedded": 2, "reused": 0, "changed": True}

@@ -43,6 +43,7 @@ CODES: dict[str, str] = {
 }
 
 ROLES = frozenset({"system", "user", "assistant", "tool", "function"})
+SIMPLE_ROLES = frozenset({"system", "user", "assistant"})  # roles whose plain text message needs no other key
 MESSAGE_KEYS = frozenset({"role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call"})
 CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
 DPO_KEYS = frozenset({"input", "preferred_output", "non_preferred_output"})
@@ -52,8 +53,11 @@ MAX_DEPTH = 32  # nesting we follow inside tool_calls (deeper JSON is not a real
 class ExampleParts:
     """What one example contributes to the counts and the statistics (kept only until counted).
 
-    strings: every string whose tokens count; trained: the assistant strings the model learns from;
-    base: 3 per message + 1 per name + 3; conv/tools: the conversation, for local chat templates.
+    strings: every string whose tokens count, except known role names; roles: one entry per message
+    (a known role, or "other" whose role string is then in strings): the counter adds the tokens of
+    known role names itself, because they repeat on every message; trained: the assistant strings
+    the model learns from (always also in strings); base: 3 per message + 1 per name + 3;
+    conv/tools: the conversation, for local chat templates.
     """
 
     __slots__ = ("strings", "trained", "base", "roles", "conv", "tools", "line", "offset")
@@ -150,7 +154,20 @@ def check_messages(messages: list, emit: Emit, parts: ExampleParts, prefix: str 
     open_calls: dict[str, int] = {}  # tool_call id -> index of the assistant message that made it
     last_index = len(messages)
     strings = parts.strings
+    roles = parts.roles
     for index, message in enumerate(messages, 1):
+        if type(message) is dict and len(message) == 2:  # fast path: {"role": known, "content": "text"}
+            role = message.get("role")
+            content = message.get("content")
+            if type(content) is str and type(role) is str and role in SIMPLE_ROLES and content and not content.isspace():
+                parts.base += 3
+                strings.append(content)
+                roles.append(role)
+                if role == "assistant":
+                    has_assistant = trainable = True
+                    parts.trained.append(content)
+                last_role = role
+                continue
         if not isinstance(message, dict):
             emit("data_type", "error", what=f"{prefix}messages[{index}]")
             last_role = None
@@ -161,7 +178,7 @@ def check_messages(messages: list, emit: Emit, parts: ExampleParts, prefix: str 
             for key in sorted(k for k in message if k not in MESSAGE_KEYS):
                 emit("message_unrecognized_key", "error", index=index, field=key)
         for key, value in message.items():  # the cookbook: tokens of every string value
-            if type(value) is str:
+            if type(value) is str and not (key == "role" and value in ROLES):
                 strings.append(value)
         if "name" in message:
             if isinstance(message["name"], str) and message["name"]:
@@ -314,7 +331,7 @@ def check_dpo(example: Any, emit: Emit) -> ExampleParts | None:
         parts.base += 3
         parts.roles.append("assistant")
         for key, value in message.items():
-            if type(value) is str:
+            if type(value) is str and key != "role":  # the role ("assistant") is counted from parts.roles
                 parts.strings.append(value)
         if isinstance(message.get("name"), str):
             parts.base += 1
@@ -342,7 +359,7 @@ def check_prompt_completion(example: Any, emit: Emit) -> ExampleParts | None:
     parts = ExampleParts()
     conv = [{"role": "user", "content": prompt}, {"role": "assistant", "content": completion}]
     parts.base += 6
-    parts.strings.extend(["user", prompt, "assistant", completion])
+    parts.strings.extend([prompt, completion])
     parts.trained.append(completion)
     parts.roles.extend(["user", "assistant"])
     parts.conv = conv

@@ -1,14 +1,26 @@
-"""Token counts for inspection: tiktoken for OpenAI models, a chat template for local models.
+r"""Token counts for inspection: tiktoken for OpenAI models, a chat template for local models.
 
 TiktokenCounter gives exactly the cookbook's numbers (3 per message + tokens of every string value
-+ 1 per name + 3) for the same encoding, faster:
-- strings are encoded with encode_ordinary (the cookbook's encode() also scans every string for
-  special tokens first; on text without them both return the same tokens);
-- each batch of examples encodes each distinct string once, and short or repeated strings (roles,
-  names, system prompts, tool definitions) are remembered across batches;
-- a batch is encoded on worker threads (tiktoken releases the GIL while encoding) while the main
-  thread parses the next one. Measured: tiktoken's encode_ordinary_batch makes one Future per
-  string, which cost more than it saved on 2 cores, so the workers take chunks of ~256 KB instead.
++ 1 per name + 3) for the same encoding, with less work:
+- role names are counted once per role, not encoded on every message;
+- strings repeated in a batch (system prompts, names, tool definitions) are encoded once and
+  remembered across batches; the cookbook's encode() also scans each string for special tokens,
+  which encode_ordinary skips (on text without special tokens both give the same tokens);
+- the other strings of a batch are encoded in ~256 KB chunks, one tiktoken call per chunk on a
+  worker thread, so the GIL is released for milliseconds at a time and the main thread keeps
+  parsing. One call per string (what tiktoken's encode_ordinary_batch does, plus a Future per
+  string) starved the workers of the GIL and was slower than one thread on 2 cores (measured).
+
+Why a chunk gives exact per-example counts: tiktoken splits text with a regex into pieces and
+runs BPE inside each piece. The chunk is, per segment, MARK + SEP + s1 + SEP + s2 ... + SEP with
+MARK = "\x00" and SEP = " \n". When no string is empty, starts or ends with whitespace, or contains
+"\x00", the regexes of o200k_base and cl100k_base cannot make a piece that crosses a string's edge:
+a string ends with a non-space character that cannot absorb the following space; " \n" is one
+piece (\s*[\r\n]+) that cannot absorb the next string's first, non-space character; "\x00" is a
+piece of its own. So a segment's tokens are those of its strings plus (k + 1) × tokens(" \n"),
+and the "\x00" token, which nothing else can produce, marks where each segment starts. Strings
+that do not meet the conditions are encoded on their own. tests/test_inspect_tokens.py checks
+chunked counts against one-by-one counts on random text, both encodings.
 
 LocalCounter renders each conversation with the local model's chat template and counts the result.
 """
@@ -19,11 +31,39 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any, Sequence
 
-from core.dataset.checks import ExampleParts
+import numpy as np
 
-CACHE_MAX_LEN = 256  # strings up to this many characters are always remembered
+from core.dataset.checks import ROLES, ExampleParts
+
+CACHE_MAX_LEN = 256  # strings up to this many characters are remembered once encoded on their own
 CACHE_MAX_CHARS = 8_000_000  # the cache is emptied beyond this many characters (~8-32 MB)
-CHUNK_CHARS = 256_000  # characters per worker task
+CHUNK_CHARS = 256_000  # characters per chunk: ~60,000 tokens, ~10-20 ms of GIL-free encoding
+MARK, SEP = "\x00", " \n"
+
+
+def joinable(text: str) -> bool:
+    """Whether `text` can share a chunk (see the module docstring)."""
+    return bool(text) and not text[0].isspace() and not text[-1].isspace() and MARK not in text
+
+
+def default_threads() -> int:
+    """Worker threads for encoding: one per core beyond the parsing thread's, at least one."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    return max(1, min(4, cores))
+
+
+class _Plan:
+    """One batch in flight: which strings were joined into which segment, which go alone."""
+
+    __slots__ = ("batch", "alone", "alone_counts", "chunks", "rows", "repeats")
+
+    def __init__(self, batch: list[ExampleParts]) -> None:
+        self.batch = batch
+        self.alone: list[str] = []  # distinct strings encoded one by one
+        self.alone_counts: Any = None
+        self.chunks: list[tuple[Any, list[list[str]]]] = []  # (future or counts, segments' strings)
+        self.rows: list[tuple[int, int, list[str], list[str]]] = []  # per example: segment ids, strings alone
+        self.repeats: dict[str, int] = {}
 
 
 class TiktokenCounter:
@@ -34,11 +74,18 @@ class TiktokenCounter:
 
         self.encoding_name = encoding_name
         self.encoding = get_encoding(encoding_name)
-        self._encode = self.encoding._core_bpe.encode_ordinary
+        self._core = self.encoding._core_bpe
         self.cache: dict[str, int] = {}
         self._cached_chars = 0
-        threads = threads if threads is not None else min(4, os.cpu_count() or 1)
-        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="tokens") if threads > 1 else None
+        # known role names are counted from ExampleParts.roles ("other": its string is in strings)
+        self.role_tokens = {role: len(self.encoding.encode_ordinary(role)) for role in ROLES}
+        self.role_tokens["other"] = 0
+        self.sep_tokens = len(self.encoding.encode_ordinary(SEP))
+        marks = self.encoding.encode_ordinary(MARK)
+        assert len(marks) == 1, "the segment mark must be one token"
+        self.mark_token = marks[0]
+        threads = default_threads() if threads is None else threads
+        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="tokens") if threads > 0 else None
 
     @property
     def label(self) -> str:
@@ -48,7 +95,7 @@ class TiktokenCounter:
         return self._count_many([text])[0]
 
     def _count_many(self, texts: Sequence[str]) -> list[int]:
-        encode = self._encode
+        encode = self._core.encode_ordinary
         out = []
         for text in texts:
             try:
@@ -57,61 +104,100 @@ class TiktokenCounter:
                 out.append(len(self.encoding.encode_ordinary(text)))
         return out
 
-    def submit(self, batch: list[ExampleParts]) -> Any:
-        """Start counting a batch; pass the returned handle to `result`."""
+    def _count_chunk(self, segments: list[list[str]]) -> np.ndarray:
+        """Token counts of each segment's strings (uint32 array), one tiktoken call for all."""
+        text = "".join(MARK + SEP + SEP.join(strings) + SEP for strings in segments)
+        try:
+            tokens = np.frombuffer(self._core.encode_to_tiktoken_buffer(text, set()), dtype=np.uint32)
+        except UnicodeEncodeError:  # a lone surrogate somewhere: count this chunk string by string
+            return np.array([sum(self._count_many(strings)) for strings in segments], dtype=np.int64)
+        starts = np.flatnonzero(tokens == self.mark_token)
+        if len(starts) != len(segments):  # cannot happen (see the docstring); stay exact if it does
+            return np.array([sum(self._count_many(strings)) for strings in segments], dtype=np.int64)
+        lengths = np.diff(np.append(starts, tokens.size)) - 1  # tokens after each mark
+        k = np.fromiter((len(strings) for strings in segments), dtype=np.int64, count=len(segments))
+        return lengths.astype(np.int64) - (k + 1) * self.sep_tokens
+
+    def _run(self, fn, *args) -> Any:
+        return self.pool.submit(fn, *args) if self.pool is not None else fn(*args)
+
+    def submit(self, batch: list[ExampleParts]) -> _Plan:
+        """Start counting a batch; pass the returned plan to `result`."""
         cache = self.cache
-        todo: dict[str, int] = {}  # distinct uncached strings -> occurrences in this batch
+        plan = _Plan(batch)
+        seen: dict[str, int] = {}  # uncached strings -> occurrences in this batch
         for parts in batch:
             for text in parts.strings:
                 if text not in cache:
-                    todo[text] = todo.get(text, 0) + 1
-            for text in parts.trained:
-                if text not in cache and text not in todo:
-                    todo[text] = 1
-        texts = list(todo)
-        chunks: list[list[str]] = []
-        current: list[str] = []
+                    seen[text] = seen.get(text, 0) + 1
+        alone: dict[str, None] = {}
+        segments: list[list[str]] = []  # the current chunk's segments
+        flushed = 0  # segments in earlier chunks: row ids are batch-wide
         size = 0
-        for text in texts:
-            current.append(text)
-            size += len(text)
-            if size >= CHUNK_CHARS:
-                chunks.append(current)
-                current, size = [], 0
-        if current:
-            chunks.append(current)
-        if self.pool is None:
-            futures: list[Any] = [self._count_many(chunk) for chunk in chunks]
-        else:
-            futures = [self.pool.submit(self._count_many, chunk) for chunk in chunks]
-        return batch, todo, chunks, futures
-
-    def result(self, handle: Any) -> list[tuple[int, int]]:
-        """(total, trained) per example of the batch, in order."""
-        batch, todo, chunks, futures = handle
-        local: dict[str, int] = {}
-        cache = self.cache
-        for chunk, future in zip(chunks, futures):
-            counts = future.result() if isinstance(future, Future) else future
-            for text, count in zip(chunk, counts):
-                local[text] = count
-                if len(text) <= CACHE_MAX_LEN or todo[text] > 1:
-                    cache[text] = count
-                    self._cached_chars += len(text)
-        if self._cached_chars > CACHE_MAX_CHARS:
-            cache.clear()
-            self._cached_chars = 0
-        out = []
         for parts in batch:
-            total = parts.base
+            trained_ids = {id(text) for text in parts.trained} if parts.trained else None
+            plain: list[str] = []
+            trained: list[str] = []
+            rest: list[str] = []
             for text in parts.strings:
+                if text in cache:
+                    rest.append(text)
+                elif seen[text] == 1 and joinable(text):
+                    (trained if trained_ids and id(text) in trained_ids else plain).append(text)
+                    size += len(text)
+                else:
+                    alone[text] = None
+                    rest.append(text)
+            rest_trained = [text for text in parts.trained if text in alone or text in cache] if parts.trained else []
+            row_plain = row_trained = -1
+            if plain:
+                row_plain = flushed + len(segments)
+                segments.append(plain)
+            if trained:
+                row_trained = flushed + len(segments)
+                segments.append(trained)
+            plan.rows.append((row_plain, row_trained, rest, rest_trained))
+            if size >= CHUNK_CHARS:
+                plan.chunks.append((self._run(self._count_chunk, segments), segments))
+                flushed += len(segments)
+                segments, size = [], 0
+        if segments:
+            plan.chunks.append((self._run(self._count_chunk, segments), segments))
+        plan.alone = list(alone)
+        plan.alone_counts = self._run(self._count_many, plan.alone)
+        plan.repeats = {text: n for text, n in seen.items() if n > 1}
+        return plan
+
+    def result(self, plan: _Plan) -> list[tuple[int, int]]:
+        """(total, trained) per example of the batch, in order."""
+        counts = plan.alone_counts.result() if isinstance(plan.alone_counts, Future) else plan.alone_counts
+        local = dict(zip(plan.alone, counts))
+        for text, count in local.items():
+            if len(text) <= CACHE_MAX_LEN or text in plan.repeats:
+                self.cache[text] = count
+                self._cached_chars += len(text)
+        segment_counts: list[int] = []
+        for future, _segments in plan.chunks:
+            values = future.result() if isinstance(future, Future) else future
+            segment_counts.extend(values.tolist())
+        out = []
+        role_tokens = self.role_tokens
+        for parts, (row_plain, row_trained, rest, rest_trained) in zip(plan.batch, plan.rows):
+            joined_trained = segment_counts[row_trained] if row_trained >= 0 else 0
+            total = parts.base + sum(map(role_tokens.__getitem__, parts.roles)) + joined_trained
+            if row_plain >= 0:
+                total += segment_counts[row_plain]
+            for text in rest:
                 count = local.get(text)
                 total += self._cached(text) if count is None else count
-            trained = 0
-            for text in parts.trained:
+            trained = joined_trained
+            for text in rest_trained:
                 count = local.get(text)
                 trained += self._cached(text) if count is None else count
             out.append((total, trained))
+        if self._cached_chars > CACHE_MAX_CHARS:
+            self.cache.clear()
+            self._cached_chars = 0
         return out
 
     def _cached(self, text: str) -> int:

@@ -108,6 +108,7 @@ def run_job(job: Any, emit: Callable[..., Any]) -> dict:
                                             provider=provider_name(backend)))
     registry.merge_result(job.id, openai_job_id=rid, provider=provider_name(backend),
                           base_model=params.get("model"), estimated_usd=params.get("estimated_usd"))
+    _resume_if_paused(client, rid, emit)
     watcher = Watcher(
         client, rid, emit, backend=backend, settings=WatchSettings.from_params(params), state=state,
         secrets=creds.secrets, model=params.get("model"),
@@ -134,6 +135,19 @@ def run_job(job: Any, emit: Callable[..., Any]) -> dict:
     # paused: the registry already says paused; the watcher stops until the user resumes.
     emit("log", level="info", message=t("hosted.watch.paused"))
     return result
+
+
+def _resume_if_paused(client: Any, rid: str, emit: Callable[..., Any]) -> None:
+    """A watcher only starts on submit or on an explicit resume (the engine never restarts a paused
+    job by itself), so a remote job still paused at this point is one the user asked to continue:
+    `lab train --resume RUN_ID` and runner.resume() work for hosted jobs too. Errors are left to the
+    watcher's loop (it backs off on transient ones)."""
+    try:
+        if client.fine_tuning.jobs.retrieve(rid).status == "paused":
+            client.fine_tuning.jobs.resume(rid)
+            emit("log", level="info", message=t("hosted.watch.resume_sent"))
+    except Exception:  # noqa: BLE001 - the loop below reports and retries
+        return
 
 
 # ------------------------------------------------------------------ controls (page / CLI process)
@@ -192,9 +206,9 @@ def pause(job_id: str, typed: Mapping[str, Any] | None = None):
 
 
 def resume(job_id: str, typed: Mapping[str, Any] | None = None):
-    """Resume at the provider (when it is paused there), then start a watcher again through the
-    engine with the same credentials. Also re-attaches a watcher that failed or was stopped after
-    losing contact: the remote job is only resumed when the API says it is paused."""
+    """Resume at the provider (when it is paused there; done here so a wrong key shows on the page at
+    once), then start a watcher again through the engine with the same credentials. Also re-attaches
+    a watcher that failed after losing contact: the remote job is only resumed when it is paused."""
     from core.jobs import runner
 
     job = runner.require_job(job_id)

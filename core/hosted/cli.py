@@ -12,6 +12,7 @@ import sys
 import time
 from typing import IO, Any
 
+from core.errors import InputError
 from core.hosted.client import normalize_backend, resolve_credentials
 from core.hosted.submit import HostedConfig, submit
 from core.i18n import format_number, t
@@ -45,6 +46,15 @@ def add_hosted_arguments(parser: argparse.ArgumentParser) -> None:
     add("--poll-interval", type=float, default=None, metavar="SECONDS", help=t("hosted.help.poll_interval"))
 
 
+def _whole(name: str, value: Any) -> int | None:
+    """The training command's --epochs is a float (local runs allow 2.5); the API wants whole epochs."""
+    if value is None:
+        return None
+    if float(value) != int(float(value)):
+        raise InputError("hosted.errors.whole_number", None, name=name, value=value)
+    return int(float(value))
+
+
 def config_from_args(args: Any) -> HostedConfig:
     path = _arg(args, *_FILE_ATTRS, default="")
     return HostedConfig(
@@ -53,7 +63,8 @@ def config_from_args(args: Any) -> HostedConfig:
         method=_arg(args, "method", default="supervised"),
         validation_file=_arg(args, "validation", "validation_file"),
         suffix=_arg(args, "suffix"), seed=_arg(args, "seed"),
-        n_epochs=_arg(args, "epochs", "n_epochs"), batch_size=_arg(args, "batch_size"),
+        n_epochs=_whole("--epochs", _arg(args, "epochs", "n_epochs")),
+        batch_size=_whole("--batch-size", _arg(args, "batch_size")),
         learning_rate_multiplier=_arg(args, "learning_rate_multiplier", "lr_multiplier"),
         beta=_arg(args, "beta"), poll_interval_s=_arg(args, "poll_interval", "poll_interval_s"),
     )

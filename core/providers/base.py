@@ -28,7 +28,7 @@ class ChatSettings:
     max_tokens: int = 256  # upper bound on generated tokens per answer
     system_prompt: str | None = None  # prepended when the conversation has no system message
     top_p: float = 1.0  # nucleus sampling: keep the smallest token set whose probability >= top_p
-    seed: int | None = None  # same seed + same settings -> same sampled answer (where supported)
+    seed: int | None = None  # same seed + same settings -> same sampled answer; None or < 0 = random
     gpu_usd_per_hour: float = 0.0  # local models: price of the user's machine, for the cost line
     rag_k: int = 3  # RAG contestants: how many chunks to retrieve
     rag_collection: str = "default"
@@ -38,6 +38,8 @@ class ChatSettings:
         self.temperature = max(0.0, float(self.temperature))
         self.max_tokens = max(1, int(self.max_tokens))
         self.top_p = min(1.0, max(0.01, float(self.top_p)))
+        if self.seed is not None and int(self.seed) < 0:
+            self.seed = None
         if self.system_prompt is not None and not str(self.system_prompt).strip():
             self.system_prompt = None
 

@@ -88,7 +88,7 @@ class RagIndex:
 
     def list_documents(self) -> list[dict]:
         """Every document with what the index knows of it (chunks, error) — without embedding."""
-        manifest = self._manifest or self._read_manifest() or {}
+        manifest = self._read_manifest() or self._manifest or {}  # disk: another process may have synced
         known = manifest.get("documents", {})
         rows = []
         for doc in self.documents():
@@ -113,12 +113,18 @@ class RagIndex:
 
     # ---- index -----------------------------------------------------------------------------
 
-    def _signature_now(self, docs: list[Document]) -> tuple:
-        stats = []
-        for doc in docs:
-            st = doc.path.stat()
+    def _snapshot(self) -> tuple[list[Document], tuple]:
+        """The documents now on disk and their (doc_id, size, mtime) signature. A file removed while
+        we look (another process deleting it) is simply left out."""
+        docs, stats = [], []
+        for doc in self.documents():
+            try:
+                st = doc.path.stat()
+            except OSError:
+                continue
+            docs.append(doc)
             stats.append((doc.doc_id, st.st_size, st.st_mtime_ns))
-        return tuple(stats)
+        return docs, tuple(stats)
 
     def _read_manifest(self) -> dict | None:
         path = self.index_dir / "manifest.json"
@@ -149,14 +155,20 @@ class RagIndex:
         """Bring the index up to date with the documents; embed only what changed (all if force).
         Returns last_sync: {"embedded": chunks embedded, "reused": chunks kept, "changed": bool}."""
         with self._lock:
-            docs = self.documents()
-            signature = self._signature_now(docs)
+            docs, signature = self._snapshot()
             if not force and self._faiss is not None and signature == self._signature:
                 self.last_sync = {"embedded": 0, "reused": self._faiss.ntotal, "changed": False}
                 return self.last_sync
-            if self._faiss is None or force:
-                self._faiss, self._manifest = self._load_from_disk()
-            hashes = {doc.doc_id: documents.file_hash(doc.path) for doc in docs}
+            if not force:  # another process (the arena, the page) may already have indexed the change
+                on_disk = self._load_from_disk()
+                if on_disk[0] is not None:
+                    self._faiss, self._manifest = on_disk
+            hashes = {}
+            for doc in list(docs):
+                try:
+                    hashes[doc.doc_id] = documents.file_hash(doc.path)
+                except OSError:  # vanished since the snapshot
+                    docs.remove(doc)
             old = self._manifest or {}
             same_settings = old.get("settings") == _settings()
             old_docs = old.get("documents", {}) if same_settings and not force else {}
@@ -208,6 +220,8 @@ class RagIndex:
                 entry["error"] = {"key": err.key, "hint_key": err.hint_key, "params": err.params}
                 doc_entries[doc.doc_id] = entry
                 continue
+            except OSError:  # deleted while we were indexing: the next sync sees it gone
+                continue
             pieces = chunking.chunk_text(text, chunking.CHUNK_TOKENS, chunking.OVERLAP_TOKENS)
             for i, piece in enumerate(pieces):
                 row = len(chunks)
@@ -250,7 +264,7 @@ class RagIndex:
 
     def stats(self) -> dict:
         with self._lock:
-            manifest = self._manifest or self._read_manifest() or {}
+            manifest = self._read_manifest() or self._manifest or {}
             return {"documents": len(manifest.get("documents", {})), "chunks": len(manifest.get("chunks", [])),
                     "embedder": manifest.get("settings", {}).get("embedder", embeddings.embedder_id())}
 

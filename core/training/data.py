@@ -173,3 +173,18 @@ def _split_paths(result) -> tuple[str | None, str | None]:
         val = result.get("validation") or result.get("val") or result.get("val_path") or result.get("validation_path")
         return (str(train) if train else None), (str(val) if val else None)
     return None, None
+
+
+def training_conversations(cfg, out_dir: str | Path | None = None) -> tuple[list, list]:
+    """(train, validation) conversations exactly as a run with this LocalTrainConfig sees them:
+    the validation file or a seeded split, then at most max_examples train conversations (a seeded
+    sample, not the first lines: files are often grouped by topic)."""
+    if not cfg.dataset:
+        raise InputError("train.error_no_dataset", "train.error_no_dataset_hint")
+    if cfg.validation_file:
+        train, val = load_conversations(cfg.dataset), load_conversations(cfg.validation_file)
+    else:
+        train, val = split_dataset(cfg.dataset, cfg.val_fraction, cfg.seed, out_dir)
+    if cfg.max_examples and len(train) > cfg.max_examples:
+        train = random.Random(cfg.seed).sample(train, cfg.max_examples)
+    return train, val

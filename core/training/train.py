@@ -26,7 +26,7 @@ from core.errors import InputError, UnavailableError  # noqa: E402
 from core.i18n import t  # noqa: E402
 from core.jobs.events import append_event  # noqa: E402
 from core.training.config import LocalTrainConfig, target_module_list  # noqa: E402
-from core.training.data import load_conversations, split_dataset, tokenize_all  # noqa: E402
+from core.training.data import tokenize_all, training_conversations  # noqa: E402
 
 CHECKPOINTS, ADAPTER, RESULT, CONFIG = "checkpoints", "adapter", "result.json", "config.json"
 
@@ -99,15 +99,7 @@ def auto_steps(total_steps: int, cfg: LocalTrainConfig) -> dict:
 
 
 def prepare_data(cfg: LocalTrainConfig, tokenizer, run_dir: Path, emit: Emitter):
-    if not cfg.dataset:
-        raise InputError("train.error_no_dataset", "train.error_no_dataset_hint")
-    if cfg.validation_file:
-        train_convs = load_conversations(cfg.dataset)
-        val_convs = load_conversations(cfg.validation_file)
-    else:
-        train_convs, val_convs = split_dataset(cfg.dataset, cfg.val_fraction, cfg.seed, run_dir / "data")
-    if cfg.max_examples and len(train_convs) > cfg.max_examples:
-        train_convs = train_convs[: cfg.max_examples]
+    train_convs, val_convs = training_conversations(cfg, run_dir / "data")
     train, train_stats = tokenize_all(tokenizer, train_convs, cfg.max_length)
     val, val_stats = tokenize_all(tokenizer, val_convs, cfg.max_length)
     if not train:
@@ -282,8 +274,12 @@ def train(cfg: LocalTrainConfig, run_dir: str | Path) -> dict:
         emit.log("train.log_resuming", step=resume_from.name.split("-")[-1])
     output = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
     final_eval = None
-    if val_set:
-        final_eval = trainer.evaluate().get("eval_loss")
+    if val_set:  # the last scheduled evaluation, or one now if it did not fall on the last step
+        evals = [row for row in trainer.state.log_history if "eval_loss" in row]
+        if evals and evals[-1].get("step") == trainer.state.global_step:
+            final_eval = evals[-1]["eval_loss"]
+        else:
+            final_eval = trainer.evaluate().get("eval_loss")
     history = [row for row in trainer.state.log_history if "loss" in row]
     result = {
         "adapter_dir": str(run_dir / ADAPTER),

@@ -85,7 +85,7 @@ def run(args) -> int:
 
 def render_text(est) -> str:
     """The estimate as a few readable lines (money in USD, and the chosen currency beside it)."""
-    from core.costs import format_money, payback_sentence
+    from core.costs import format_money, model_notes, payback_sentence
     from core.pricing import wind_down
 
     def money(usd):
@@ -114,12 +114,14 @@ def render_text(est) -> str:
     if p.overridden:
         lines.append(t("costs.cli.line_overridden", fields=", ".join(t(f"costs.price.{f}") for f in sorted(p.overridden))))
     if p.uncertain:
-        lines.append(t("costs.cli.line_uncertain", fields=", ".join(sorted(p.uncertain)), source=p.source))
+        lines.append(t("costs.cli.line_uncertain", fields=", ".join(t(f"costs.price.{f}") for f in sorted(p.uncertain)),
+                       source=p.source))
     if est.dataset.truncated_examples:
         lines.append(t("costs.truncated_note", n=format_number(est.dataset.truncated_examples)))
     for row in est.comparison:
         lines.append(f"  {row['label']}: {money(row['training_usd'])} "
                      f"({format_number(row['billed_tokens'])} {t('costs.tokens_word')}, {row['epochs']}×)")
+    lines += [note for _level, note in model_notes(p)]
     if p.provider == "openai":
         dates = wind_down()
         lines.append(t("costs.cli.line_wind_down", no_new_jobs=dates.get("no_new_jobs_after"),

@@ -1,0 +1,304 @@
+"""Live view of one training job, for any backend: status, progress with ETA and tokens/s, the loss
+chart (train + eval) and the log, re-read from events.jsonl every 2 s by a fragment.
+
+Nothing lives in the browser session but a read offset: a reload, a second tab or an app restart
+re-reads the same file and shows the same run. Each refresh also runs the engine's refresh(), so a
+dead worker shows up as failed with its reason and the next queued job starts.
+"""
+from __future__ import annotations
+
+import time
+
+import streamlit as st
+
+from components.run_charts import enough_points, loss_figure
+from components.shell import friendly_errors
+from core.i18n import format_number, t
+
+STATUS_ICON = {"queued": "⏳", "running": "🏃", "succeeded": "✅", "failed": "❌", "cancelled": "⏹️",
+               "paused": "⏸️"}
+MAX_LOG_LINES = 200
+
+
+def status_label(status: str) -> str:
+    label = t(f"train.status.{status}")
+    return f"{STATUS_ICON.get(status, '🔄')} {status if label == f'train.status.{status}' else label}"
+
+
+def format_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "–"
+    seconds = int(round(max(0, seconds)))
+    minutes, sec = divmod(seconds, 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{sec:02d}" if hours else f"{minutes}:{sec:02d}"
+
+
+def event_text(event: dict) -> str:
+    """A log event in the reader's language when it carries a catalogue key."""
+    if event.get("key"):
+        return t(event["key"], **(event.get("params") or {}))
+    return str(event.get("message", ""))
+
+
+def _reader(job_id: str):
+    """One EventReader per job and browser session: each refresh reads only the new bytes."""
+    from core.jobs.events import EventReader
+    from core.jobs.registry import run_dir_for
+
+    readers = st.session_state.setdefault("_train_event_readers", {})
+    if job_id not in readers:
+        readers[job_id] = EventReader(run_dir_for(job_id))
+    reader = readers[job_id]
+    reader.poll()
+    return reader.events
+
+
+def _log_lines(events: list[dict]) -> list[str]:
+    lines = []
+    for event in events:
+        stamp = time.strftime("%H:%M:%S", time.localtime(event.get("time", 0)))
+        kind = event.get("kind")
+        if kind == "log":
+            marker = {"warning": "⚠ ", "error": "✖ "}.get(event.get("level"), "")
+            lines.append(f"{stamp}  {marker}{event_text(event)}")
+        elif kind == "status":
+            text = t("train.monitor_status_line", status=status_label(event.get("status", "?")))
+            if event.get("error"):
+                text += f" — {event['error'].splitlines()[0]}"
+            lines.append(f"{stamp}  {text}")
+    return lines[-MAX_LOG_LINES:]
+
+
+def _progress(job, summary: dict) -> None:
+    step, total = summary.get("step"), summary.get("total_steps")
+    if step is not None and total:
+        fraction = min(1.0, step / total)
+        text = t("train.monitor_progress", step=step, total=total, percent=round(100 * fraction))
+        st.progress(fraction, text=text)
+    elif job.active:
+        st.progress(0.0, text=t("train.monitor_starting"))
+    cols = st.columns(4)
+    eta = summary.get("eta_s") if job.active else None
+    cols[0].metric(t("train.monitor_eta"), format_duration(eta) if eta is not None else "–",
+                   help=t("train.help.monitor_eta"))
+    rate = summary.get("tokens_per_s")
+    cols[1].metric(t("train.monitor_tokens_per_s"), format_number(rate) if rate else "–",
+                   help=t("train.help.monitor_tokens_per_s"))
+    loss = summary.get("train_loss")
+    first = summary.get("first_train_loss")
+    delta = None if loss is None or first is None else f"{loss - first:+.3f}"
+    cols[2].metric(t("train.monitor_train_loss"), f"{loss:.3f}" if loss is not None else "–", delta=delta,
+                   delta_color="inverse", help=t("train.help.monitor_train_loss"))
+    eval_loss = summary.get("eval_loss")
+    cols[3].metric(t("train.monitor_eval_loss"), f"{eval_loss:.3f}" if eval_loss is not None else "–",
+                   help=t("train.help.monitor_eval_loss"))
+
+
+def _controls(job) -> None:
+    """Stop (asks first) and Resume, for local jobs (hosted jobs have their own buttons)."""
+    from core.jobs import runner
+    from core.jobs.registry import RESUMABLE
+
+    armed = f"train_stop_armed_{job.id}"
+    left, right, _ = st.columns([1, 1, 4])
+    if left.button(t("train.stop"), key=f"train_stop_{job.id}", disabled=job.finished,
+                   help=t("train.help.stop")):
+        st.session_state[armed] = True
+    if right.button(t("train.resume"), key=f"train_resume_{job.id}", disabled=job.status not in RESUMABLE,
+                    help=t("train.help.resume")):
+        with friendly_errors():
+            runner.resume(job.id)
+        st.rerun(scope="app")
+    if st.session_state.get(armed) and not job.finished:
+        st.warning(t("train.stop_confirm", job_id=job.id))
+        yes, no, _ = st.columns([1, 1, 4])
+        if yes.button(t("common.confirm"), key=f"train_stop_yes_{job.id}", type="primary"):
+            st.session_state[armed] = False
+            with friendly_errors():
+                runner.stop(job.id)
+            st.rerun(scope="app")
+        if no.button(t("common.cancel"), key=f"train_stop_no_{job.id}"):
+            st.session_state[armed] = False
+            st.rerun(scope="app")
+
+
+def _body(job_id: str) -> None:
+    from core.jobs import registry, runner
+    from core.jobs.events import summarize
+
+    runner.refresh()
+    job = registry.get_job(job_id)
+    if job is None:
+        st.info(t("train.monitor_unknown", job_id=job_id))
+        return
+    events = _reader(job_id)
+    summary = summarize(events)
+    name = job.params.get("name") or job.params.get("suffix") or ""
+    st.markdown(t("train.monitor_header", job_id=job.id, backend=t(f"train.backend.{job.backend}"),
+                  status=status_label(job.status), name=f" · {name}" if name else ""))
+    if job.status == "queued":
+        st.info(t("train.monitor_queued", lane=job.lane))
+    if job.backend == "local":
+        _controls(job)
+    if job.error and job.status in ("failed", "cancelled"):
+        first, _, rest = job.error.partition("\n")
+        (st.error if job.status == "failed" else st.warning)(first)
+        if rest.strip():
+            with st.expander(t("train.monitor_error_details")):
+                st.code(rest, language=None)
+    _progress(job, summary)
+    if enough_points(events):
+        st.plotly_chart(loss_figure(events), key=f"train_chart_{job_id}", use_container_width=True)
+    else:
+        st.info(t("train.chart_too_few"), icon="📉")
+    if job.status == "succeeded":
+        result = job.result or {}
+        if result.get("adapter_dir"):
+            st.success(t("train.monitor_done_local", adapter=result["adapter_dir"], job_id=job.id))
+        elif result.get("fine_tuned_model"):
+            st.success(t("train.monitor_done_hosted", model=result["fine_tuned_model"], job_id=job.id))
+    lines = _log_lines(events)
+    with st.expander(t("train.monitor_log", count=len(lines)), expanded=job.active):
+        if lines:
+            st.code("\n".join(lines), language=None, height=260)
+        else:
+            st.caption(t("train.monitor_log_empty"))
+
+
+@st.fragment(run_every=2)
+def _live(job_id: str) -> None:
+    _body(job_id)
+
+
+def render(job_id: str | None) -> None:
+    """The live monitor of job_id (any backend); an explanation when there is none yet."""
+    if not job_id:
+        st.info(t("train.monitor_empty"))
+        return
+    _live(job_id)
+
+
+# --- all runs: table, overlay chart, downloads ---------------------------------------------------
+
+RUNS_TABLE = "train_runs_table"
+
+
+def _rows(jobs) -> list[dict]:
+    from core.jobs.events import read_all, summarize
+
+    rows = []
+    for job in jobs:
+        summary = summarize(read_all(job.run_dir))
+        result = job.result or {}
+        rows.append({
+            t("train.col_id"): job.id,
+            t("train.col_name"): job.params.get("name") or job.params.get("suffix") or "",
+            t("train.col_backend"): t(f"train.backend.{job.backend}"),
+            t("train.col_status"): status_label(job.status),
+            t("train.col_model"): result.get("base_model_name") or result.get("fine_tuned_model")
+            or job.params.get("model") or "",
+            t("train.col_created"): time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created_at)),
+            t("train.col_duration"): format_duration(job.duration_s),
+            t("train.col_progress"): f"{summary['step']}/{summary.get('total_steps', '?')}" if "step" in summary else "",
+            t("train.col_train_loss"): result.get("final_train_loss", summary.get("train_loss")),
+            t("train.col_eval_loss"): result.get("final_eval_loss", summary.get("eval_loss")),
+        })
+    return rows
+
+
+def selected_job_ids(jobs) -> list[str]:
+    """Ids of the rows selected in the runs table (read before the table is drawn again)."""
+    state = st.session_state.get(RUNS_TABLE) or {}
+    rows = ((state.get("selection") or {}).get("rows")) if isinstance(state, dict) else None
+    if rows is None:
+        rows = getattr(getattr(state, "selection", None), "rows", None) or []
+    ids = [job.id for job in jobs]
+    return [ids[i] for i in rows if 0 <= i < len(ids)]
+
+
+def _downloads(job) -> None:
+    from core.training import export
+
+    st.markdown(t("train.downloads_title", job_id=job.id))
+    st.caption(t("train.arena_hint", job_id=job.id))
+    left, right = st.columns(2)
+    zip_key, merged_key = f"train_zip_path_{job.id}", f"train_merged_path_{job.id}"
+    if left.button(t("train.prepare_adapter"), key=f"train_prepare_adapter_{job.id}",
+                   help=t("train.help.prepare_adapter")):
+        with friendly_errors():
+            st.session_state[zip_key] = str(export.zip_adapter(job.run_dir))
+    if st.session_state.get(zip_key):
+        path = st.session_state[zip_key]
+        with open(path, "rb") as handle:
+            left.download_button(t("train.download_adapter"), handle.read(), file_name=path.rsplit("/", 1)[-1],
+                                 mime="application/zip", key=f"train_download_adapter_{job.id}")
+    if right.button(t("train.prepare_merged"), key=f"train_prepare_merged_{job.id}",
+                    help=t("train.help.prepare_merged")):
+        with st.spinner(t("train.merging")), friendly_errors():
+            st.session_state[merged_key] = str(export.zip_merged(job.run_dir))
+    if st.session_state.get(merged_key):
+        path = st.session_state[merged_key]
+        right.caption(t("train.merged_at", path=path))
+        with open(path, "rb") as handle:
+            right.download_button(t("train.download_merged"), handle, file_name=path.rsplit("/", 1)[-1],
+                                  mime="application/zip", key=f"train_download_merged_{job.id}")
+
+
+def render_runs(backend: str | None = None) -> None:
+    """Every run (newest first): select rows to compare their losses; download a local result."""
+    from components.run_charts import overlay_figure
+    from core.jobs import registry, runner
+    from core.jobs.events import read_all
+
+    runner.refresh()
+    jobs = registry.list_jobs(limit=100)
+    if not jobs:
+        st.info(t("train.runs_empty"))
+        return
+    st.dataframe(_rows(jobs), key=RUNS_TABLE, on_select="rerun", selection_mode="multi-row",
+                 hide_index=True, use_container_width=True)
+    st.caption(t("train.runs_select_hint"))
+    chosen = selected_job_ids(jobs)
+    by_id = {job.id: job for job in jobs}
+    compare = chosen or [job.id for job in jobs if job.status == "succeeded"][:5]
+    if compare:
+        runs = {by_id[i].params.get("name") or i: read_all(by_id[i].run_dir) for i in compare}
+        metric = st.radio(t("train.compare_metric"), ["train_loss", "eval_loss"], key="train_compare_metric",
+                          horizontal=True, format_func=lambda m: t(f"train.chart_{m}"))
+        figure = overlay_figure(runs, metric)
+        if figure.data:
+            st.plotly_chart(figure, key="train_compare_chart", use_container_width=True)
+        else:
+            st.info(t("train.chart_too_few"), icon="📉")
+    for job_id in chosen[:1]:
+        job = by_id[job_id]
+        if job.backend == "local" and job.status == "succeeded":
+            _downloads(job)
+
+
+def default_job_id(backend: str | None = None) -> str | None:
+    """What the monitor shows when nothing was picked: the selected row, else an active job, else
+    the newest one (of this backend when given)."""
+    from core.jobs import registry
+
+    jobs = registry.list_jobs(limit=100)
+    chosen = selected_job_ids(jobs)
+    if chosen:
+        return chosen[0]
+    mine = [job for job in jobs if backend is None or job.backend == backend] or jobs
+    active = [job for job in mine if not job.finished]
+    if active:
+        return active[0].id
+    return mine[0].id if mine else None
+
+
+def selected_job_ids_from_state() -> str | None:
+    """The first run selected in the runs table (it is drawn later in the page), or None."""
+    from core.jobs import registry
+
+    chosen = selected_job_ids(registry.list_jobs(limit=100))
+    if chosen:
+        st.session_state["train_job"] = chosen[0]
+        return chosen[0]
+    return None

@@ -1,0 +1,246 @@
+"""The local training form: dataset -> preset and settings -> check, estimate, command -> Start.
+
+Every control comes from LocalTrainConfig (labels train.field.*, tooltips train.help.*), so the page,
+the CLI and the saved run parameters never disagree. Presets fill the settings and lock them;
+"Custom" unlocks every field. The dataset is validated with the inspector (core.dataset.inspect_file)
+before Start is enabled.
+"""
+from __future__ import annotations
+
+from dataclasses import fields
+from pathlib import Path
+
+import streamlit as st
+
+from components.shell import friendly_errors, show_error
+from core.errors import LabError
+from core.i18n import format_number, t
+from core.training.config import GROUPS, PRESETS, LocalTrainConfig, field_specs
+
+UPLOAD = "__upload__"
+FORM_FIELDS = [spec for spec in field_specs() if spec["name"] not in ("dataset", "preset")]
+
+
+def _dataset_options() -> dict[str, str]:
+    """path -> label: the inspector's dataset, bundled chat samples, files in LAB_HOME/datasets."""
+    from core.paths import subdir
+
+    options: dict[str, str] = {}
+    handed = st.session_state.get("lab_dataset") or {}
+    if handed.get("path") and Path(handed["path"]).is_file():
+        options[str(handed["path"])] = t("train.dataset_from_inspector", name=handed.get("name") or Path(handed["path"]).name)
+    try:
+        from core.dataset.samples import list_samples
+
+        for sample in list_samples():
+            if sample.get("format") == "chat" and "broken" not in sample["file"]:
+                options.setdefault(sample["path"], t("train.dataset_sample", name=sample["file"]))
+    except (ImportError, OSError, ValueError, KeyError):
+        pass
+    for path in sorted(subdir("datasets").glob("*.jsonl")):
+        options.setdefault(str(path), t("train.dataset_saved", name=path.name))
+    return options
+
+
+def _pick_dataset() -> str | None:
+    options = _dataset_options()
+    choices = list(options) + [UPLOAD]
+    preferred = st.session_state.get("train_dataset_pending")
+    if preferred in choices:
+        st.session_state["train_dataset"] = preferred
+        st.session_state.pop("train_dataset_pending", None)
+    chosen = st.selectbox(t("train.dataset_label"), choices, key="train_dataset",
+                          format_func=lambda p: t("train.dataset_upload") if p == UPLOAD else options[p],
+                          help=t("train.help.dataset"))
+    if chosen != UPLOAD:
+        return chosen
+    uploaded = st.file_uploader(t("train.dataset_upload_label"), type=["jsonl"], key="train_upload",
+                                help=t("train.help.dataset_upload"))
+    if uploaded is None:
+        return None
+    from core.dataset.store import save_upload
+
+    with friendly_errors():
+        path = save_upload(uploaded, uploaded.name, size=uploaded.size)
+    st.session_state["train_dataset_pending"] = str(path)
+    st.rerun()
+
+
+def _validate(path: str, model: str) -> bool:
+    """Inspect the file once per (path, size, mtime, model); show the verdict; True when trainable."""
+    from core.dataset import inspect_file
+    from core.models import is_embedded
+
+    stat = Path(path).stat()
+    key = (path, stat.st_size, stat.st_mtime, model)
+    cache = st.session_state.setdefault("_train_inspections", {})
+    if key not in cache:
+        with st.spinner(t("train.validating")):
+            try:
+                target = model if is_embedded(model) or Path(model).is_dir() else "embedded"
+                cache[key] = inspect_file(path, model=target)
+            except LabError as err:
+                show_error(err)
+                return False
+    report = cache[key]
+    if report.format not in ("chat",):
+        st.error(t("train.dataset_wrong_format", format=report.format))
+        return False
+    if report.has_errors:
+        st.error(t("train.dataset_has_errors", count=report.severity_counts.get("error", 0)))
+        for finding in [f for f in report.findings if f.severity == "error"][:5]:
+            st.caption(t("train.dataset_finding", line=finding.line, message=finding.message, hint=finding.hint))
+        st.page_link("lab/inspector_page.py", label=t("train.open_inspector"), icon="🔎")
+        return False
+    st.success(t("train.dataset_ok", examples=format_number(report.n_examples),
+                 tokens=format_number(report.tokens_total), trained=format_number(report.trained_tokens_total)))
+    return True
+
+
+def _apply_preset() -> None:
+    """When the preset changes, load its values into the widgets."""
+    preset = st.session_state.get("train_preset", "quick")
+    if preset == "custom":
+        return
+    cfg = LocalTrainConfig.from_preset(preset)
+    for spec in FORM_FIELDS:
+        st.session_state[f"train_f_{spec['name']}"] = getattr(cfg, spec["name"])
+
+
+def _widget(spec: dict, locked: bool):
+    name, key = spec["name"], f"train_f_{spec['name']}"
+    label, help_text = t(spec["label_key"]), t(spec["help_key"])
+    if spec.get("choices"):
+        return st.selectbox(label, list(spec["choices"]), key=key, help=help_text, disabled=locked,
+                            format_func=lambda v: t(f"train.choice.{name}.{v}") if
+                            t(f"train.choice.{name}.{v}") != f"train.choice.{name}.{v}" else str(v))
+    if spec["type"] == "bool":
+        return st.checkbox(label, key=key, help=help_text, disabled=locked)
+    if spec["type"] == "int":
+        return st.number_input(label, key=key, help=help_text, disabled=locked, step=1,
+                               min_value=int(spec["min"]) if spec.get("min") is not None else None,
+                               max_value=int(spec["max"]) if spec.get("max") is not None else None)
+    if spec["type"] == "float":
+        step = 1e-5 if name == "learning_rate" else (0.5 if name == "epochs" else 0.01)
+        return st.number_input(label, key=key, help=help_text, disabled=locked, step=step,
+                               format="%.6f" if name == "learning_rate" else "%.2f",
+                               min_value=float(spec["min"]) if spec.get("min") is not None else None,
+                               max_value=float(spec["max"]) if spec.get("max") is not None else None)
+    return st.text_input(label, key=key, help=help_text, disabled=locked)
+
+
+def _settings() -> dict:
+    if "train_preset" not in st.session_state:
+        st.session_state["train_preset"] = "quick"
+        _apply_preset()
+    for spec in FORM_FIELDS:  # first visit, or a field added since: its default
+        st.session_state.setdefault(f"train_f_{spec['name']}", spec["default"])
+    st.radio(t("train.preset_label"), list(PRESETS), key="train_preset", horizontal=True, on_change=_apply_preset,
+             format_func=lambda p: t(f"train.preset.{p}"), help=t("train.help.preset"))
+    preset = st.session_state["train_preset"]
+    st.caption(t(f"train.preset_caption.{preset}"))
+    locked = preset != "custom"
+    values = {"preset": preset}
+    basic = [spec for spec in FORM_FIELDS if not spec.get("advanced")]
+    advanced = [spec for spec in FORM_FIELDS if spec.get("advanced")]
+    for group in GROUPS:
+        specs = [spec for spec in basic if spec["group"] == group]
+        if not specs:
+            continue
+        st.markdown(f"**{t(f'train.group.{group}')}**")
+        columns = st.columns(min(4, len(specs)))
+        for index, spec in enumerate(specs):
+            with columns[index % len(columns)]:
+                values[spec["name"]] = _widget(spec, locked and spec["name"] not in ("model",))
+    with st.expander(t("train.advanced")):
+        columns = st.columns(4)
+        for index, spec in enumerate(advanced):
+            with columns[index % 4]:
+                values[spec["name"]] = _widget(spec, locked and spec["name"] not in ("validation_file", "device"))
+    return values
+
+
+def _device_note(cfg: LocalTrainConfig) -> None:
+    from core.environment import device_info
+
+    info = device_info()
+    if info["device"] == "cuda":
+        st.info(t("train.device_cuda", name=info["name"], memory=info["memory_gb"], count=info["count"]), icon="⚡")
+    elif info["device"] == "mps":
+        st.info(t("train.device_mps"), icon="🍎")
+    else:
+        st.info(t("train.device_cpu", cores=info["count"]), icon="🖥️")
+    if cfg.quantization == "4bit" and info["device"] != "cuda":
+        st.warning(t("train.device_4bit_cpu"))
+
+
+def _estimate(cfg: LocalTrainConfig) -> None:
+    from core.training.estimate import estimate
+
+    key = tuple(sorted(cfg.to_dict().items()))
+    cache = st.session_state.setdefault("_train_estimates", {})
+    if st.button(t("train.estimate_button"), key="train_estimate", help=t("train.help.estimate")):
+        with st.spinner(t("train.estimating")), friendly_errors():
+            cache[key] = estimate(cfg)
+    found = cache.get(key)
+    if not found:
+        st.caption(t("train.estimate_hint"))
+        return
+    cols = st.columns(4)
+    minutes = found["seconds"] / 60
+    cols[0].metric(t("train.estimate_time"), t("train.minutes", value=format_number(minutes, decimals=1)))
+    cols[1].metric(t("train.estimate_memory"), f"{format_number(found['peak_memory_mb'] / 1024, decimals=1)} GB")
+    cols[2].metric(t("train.estimate_steps"), format_number(found["steps"]))
+    cols[3].metric(t("train.estimate_tokens"), format_number(found["total_tokens"]))
+    st.caption(t(f"train.estimate_source.{found['source']}", rate=format_number(found["tokens_per_s"])))
+
+
+def _commands(cfg: LocalTrainConfig) -> None:
+    from core.training.launch import accelerate_text, cli_command
+
+    with st.expander(t("train.command_title")):
+        st.caption(t("train.command_cli"))
+        st.code(cli_command(cfg), language="bash")
+        st.caption(t("train.command_accelerate"))
+        st.code(accelerate_text(cfg), language="bash")
+        st.caption(t("train.command_accelerate_hint"))
+
+
+def render() -> str | None:
+    """Draw the form; return the id of a job started now (or None)."""
+    path = _pick_dataset()
+    values = _settings()
+    if not path:
+        st.info(t("train.no_dataset"))
+        return None
+    try:
+        cfg = LocalTrainConfig.from_dict({**values, "dataset": path})
+    except LabError as err:
+        show_error(err)
+        return None
+    valid = _validate(path, cfg.model)
+    _device_note(cfg)
+    _estimate(cfg)
+    _commands(cfg)
+    name = st.text_input(t("train.run_name"), key="train_run_name", help=t("train.help.run_name"),
+                         placeholder=Path(path).stem)
+    left, right = st.columns(2)
+    start = left.button(t("train.start"), key="train_start", type="primary", disabled=not valid,
+                        help=t("train.help.start"))
+    multi = right.button(t("train.start_accelerate"), key="train_start_accelerate", disabled=not valid,
+                         help=t("train.help.start_accelerate"))
+    if start or multi:
+        from core.training.launch import submit_local
+
+        if multi:
+            cfg = LocalTrainConfig.from_dict({**cfg.to_dict(), "num_processes": max(2, cfg.num_processes)})
+        with friendly_errors():
+            job = submit_local(cfg, name=name or None)
+        st.session_state["train_job"] = job.id
+        st.toast(t("train.started", job_id=job.id), icon="🚀")
+        return job.id
+    return None
+
+
+def config_fields() -> list[str]:
+    return [spec.name for spec in fields(LocalTrainConfig)]

@@ -1,0 +1,99 @@
+"""Taking a finished run's result elsewhere: the adapter as a zip, or a merged stand-alone model.
+
+- adapter zip: the small LoRA files (~20 MB for r=16 on SmolLM2-135M) + tokenizer; load with
+  peft.PeftModel.from_pretrained(base, folder).
+- merged model: base weights + LoRA deltas folded in (peft merge_and_unload), saved as a normal
+  Hugging Face folder that any tool can load without peft (~540 MB in float32 for the embedded model).
+Everything is written to a temp name and renamed, so a crash never leaves half a zip or model.
+"""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import zipfile
+from pathlib import Path
+
+from core.errors import InputError
+
+EXPORTS = "exports"
+MERGED = "merged"
+
+
+def adapter_dir(run_dir: str | Path) -> Path:
+    folder = Path(run_dir) / "adapter"
+    if not (folder / "adapter_config.json").is_file():
+        raise InputError("train.error_no_adapter", "train.error_no_adapter_hint", run=Path(run_dir).name)
+    return folder
+
+
+def _zip_folder(folder: Path, target: Path, arc_root: str) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.tmp")
+    # Weights do not compress: store them (fast); the small text files deflate.
+    with zipfile.ZipFile(tmp, "w") as archive:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                method = zipfile.ZIP_STORED if path.suffix == ".safetensors" else zipfile.ZIP_DEFLATED
+                archive.write(path, f"{arc_root}/{path.relative_to(folder)}", compress_type=method)
+    os.replace(tmp, target)
+    return target
+
+
+def zip_adapter(run_dir: str | Path) -> Path:
+    """run_dir/exports/<run id>-adapter.zip (rebuilt only when the adapter is newer)."""
+    run_dir = Path(run_dir)
+    source = adapter_dir(run_dir)
+    target = run_dir / EXPORTS / f"{run_dir.name}-adapter.zip"
+    newest = max(p.stat().st_mtime for p in source.rglob("*") if p.is_file())
+    if target.is_file() and target.stat().st_mtime >= newest:
+        return target
+    return _zip_folder(source, target, f"{run_dir.name}-adapter")
+
+
+def merge_adapter(run_dir: str | Path, out_dir: str | Path | None = None) -> Path:
+    """Fold the LoRA weights into the base model and save a plain model folder (+ tokenizer)."""
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from core.models import resolve_model
+
+    run_dir = Path(run_dir)
+    source = adapter_dir(run_dir)
+    result = _result(run_dir)
+    target = Path(out_dir) if out_dir else run_dir / MERGED
+    if (target / "config.json").is_file():
+        return target
+    base = AutoModelForCausalLM.from_pretrained(resolve_model(result.get("base_model") or "embedded"),
+                                                dtype=torch.float32, attn_implementation="sdpa")
+    merged = PeftModel.from_pretrained(base, str(source)).merge_and_unload()
+    tokenizer = AutoTokenizer.from_pretrained(str(source))
+    tmp = target.with_name(f".{target.name}.tmp")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    merged.save_pretrained(tmp, safe_serialization=True)
+    tokenizer.save_pretrained(tmp)
+    if target.exists():
+        shutil.rmtree(target)
+    os.replace(tmp, target)
+    return target
+
+
+def zip_merged(run_dir: str | Path) -> Path:
+    run_dir = Path(run_dir)
+    folder = merge_adapter(run_dir)
+    target = run_dir / EXPORTS / f"{run_dir.name}-merged.zip"
+    if target.is_file() and target.stat().st_mtime >= (folder / "config.json").stat().st_mtime:
+        return target
+    return _zip_folder(folder, target, f"{run_dir.name}-merged")
+
+
+def _result(run_dir: Path) -> dict:
+    path = run_dir / "result.json"
+    if path.is_file():
+        return json.loads(path.read_text(encoding="utf-8"))
+    from core.jobs.registry import get_job
+
+    job = get_job(run_dir.name)
+    return dict(job.result) if job else {}

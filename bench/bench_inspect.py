@@ -157,17 +157,28 @@ def lab(path: str, model: str) -> list[int]:
     return list(report.example_tokens)
 
 
+def idle(path: str, model: str) -> list[int]:
+    """The floor: interpreter + lab imports + the loaded encoding, and no work."""
+    import core.dataset  # noqa: F401
+
+    return []
+
+
 def child(method: str, path: str, model: str) -> None:
     """Run one method in this (fresh) process; print seconds, peak MB and a digest of the counts."""
     from core.tokenizers import encoding_name_for_model, get_encoding
 
     get_encoding(encoding_name_for_model(model))  # loading the BPE file is not what we measure
+    usage = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
-    counts = lab(path, model) if method == "lab" else cookbook(path, encoding_name_for_model(model))
+    counts = {"lab": lab, "idle": idle}[method](path, model) if method != "cookbook" else \
+        cookbook(path, encoding_name_for_model(model))
     seconds = time.perf_counter() - start
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = (after.ru_utime - usage.ru_utime) + (after.ru_stime - usage.ru_stime)  # all threads
+    peak_mb = after.ru_maxrss / 1024  # Linux: KiB
     digest = hashlib.sha256(json.dumps(counts).encode()).hexdigest()[:16]
-    print(json.dumps({"method": method, "seconds": seconds, "peak_mb": peak_mb, "n": len(counts),
+    print(json.dumps({"method": method, "seconds": seconds, "cpu_seconds": cpu, "peak_mb": peak_mb, "n": len(counts),
                       "total": sum(counts), "digest": digest}))
 
 
@@ -200,8 +211,10 @@ def main() -> None:
             for method in ("lab", "cookbook"):
                 result = run_child(method, full, args.model)
                 results[method].append(result)
-                print(f"round {round_no + 1} {method:9s} {result['seconds']:7.2f} s  peak {result['peak_mb']:7.1f} MB")
+                print(f"round {round_no + 1} {method:9s} {result['seconds']:7.2f} s wall, {result['cpu_seconds']:7.2f} s CPU, "
+                      f"peak {result['peak_mb']:7.1f} MB, load {os.getloadavg()[0]:.1f}")
         half_result = run_child("lab", half, args.model)
+        idle_result = run_child("idle", half, args.model)
         t0 = time.perf_counter()
         cli = subprocess.run([sys.executable, "-m", "lab", "inspect", str(full), "--model", args.model,
                               "--format", "json"], capture_output=True, text=True, cwd=ROOT)
@@ -213,9 +226,14 @@ def main() -> None:
         print(f"lab inspect (in-process core call), best of {args.rounds}: {lab_best:.2f} s")
         print(f"cookbook method, best of {args.rounds}:                {cook_best:.2f} s")
         print(f"speed-up: {cook_best / lab_best:.2f}x  (target >= 2x)")
+        lab_cpu = min(r["cpu_seconds"] for r in results["lab"])
+        cook_cpu = min(r["cpu_seconds"] for r in results["cookbook"])
+        print(f"CPU time (less sensitive to other load on a shared machine): lab {lab_cpu:.2f} s, "
+              f"cookbook {cook_cpu:.2f} s, ratio {cook_cpu / lab_cpu:.2f}x")
         print(f"peak memory: lab {max(r['peak_mb'] for r in results['lab']):.1f} MB (half file: "
               f"{half_result['peak_mb']:.1f} MB), cookbook {max(r['peak_mb'] for r in results['cookbook']):.1f} MB "
-              f"(target: lab <= 200 MB, not growing with the file)")
+              f"(target: lab <= 200 MB, not growing with the file); floor with the encoding loaded and no work: "
+              f"{idle_result['peak_mb']:.1f} MB")
         print(f"token counts agree: {agree}  (n={results['lab'][0]['n']:,}, total={results['lab'][0]['total']:,})")
         print(f"`python -m lab inspect --format json` end to end (startup + imports + JSON output): "
               f"{cli_seconds:.2f} s, exit code {cli.returncode}")

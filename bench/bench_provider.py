@@ -148,21 +148,29 @@ def main() -> int:
                  LocalProvider("embedded", spec="base")]
         collect(specs[1].stream(QUESTION, settings.with_(max_tokens=4)))  # load the adapter outside the timing
         alone = provider_generate(specs[0], settings)
-        start = time.perf_counter()
-        finals = {}
-        for i, item in stream_columns([Column(p, QUESTION, settings, p.spec) for p in specs]):
-            if not isinstance(item, str):
-                finals[i] = item
-        wall = time.perf_counter() - start
-    total = sum(a.tokens_out for a in finals.values())
-    print(f"\n== 2. Three columns at once on one base model ({args.threads} torch threads, "
-          f"max_new_tokens={args.tokens})")
-    for i in range(3):
-        a = finals[i]
-        print(f"   column {i + 1} {a.contestant:9} TTFT {a.ttft_s:6.2f} s  {a.tokens_per_s:6.2f} tokens/s  "
-              f"({a.tokens_out} tokens in {a.latency_s:.2f} s){'  ERROR ' + a.error if a.error else ''}")
-    print(f"   total: {total} tokens in {wall:.2f} s = {total / wall:.2f} tokens/s "
-          f"(one column alone: {alone['tps']:.2f} tokens/s; ratio {total / wall / alone['tps']:.2f})")
+        shared = loaded_base("embedded")
+        print(f"\n== 2. Three columns at once on one base model ({args.threads} torch threads, "
+              f"max_new_tokens={args.tokens}); one column alone: {alone['tps']:.2f} tokens/s")
+        for interleave in (True, False):
+            shared.interleave = interleave
+            start = time.perf_counter()
+            finals = {}
+            for i, item in stream_columns([Column(p, QUESTION, settings, p.spec) for p in specs]):
+                if not isinstance(item, str):
+                    finals[i] = item
+            wall = time.perf_counter() - start
+            total = sum(a.tokens_out for a in finals.values())
+            mode = ("interleaved token by token (the lab's choice)" if interleave
+                    else "one whole generate at a time (the alternative)")
+            print(f"   -- {mode}")
+            for i in range(3):
+                a = finals[i]
+                print(f"   column {i + 1} {a.contestant:9} TTFT {a.ttft_s:6.2f} s  {a.tokens_per_s:6.2f} tokens/s  "
+                      f"({a.tokens_out} tokens, done after {a.latency_s:.2f} s)"
+                      f"{'  ERROR ' + a.error if a.error else ''}")
+            print(f"   total: {total} tokens in {wall:.2f} s = {total / wall:.2f} tokens/s "
+                  f"(x{total / wall / alone['tps']:.2f} of one column alone)")
+        shared.interleave = True
     return 0
 
 

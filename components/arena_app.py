@@ -11,6 +11,7 @@ the URL, else LAB_LANG; every string goes through core.i18n.t.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import random
 import re
@@ -337,22 +338,26 @@ def ask(question, contestant_1, contestant_2, contestant_3, blind_mode, temperat
 
 
 
+@functools.wraps(ask)  # same parameters as ask (the API shows their names)
 def regenerate(*args):
-    """The user wants new answers to the last question: drop the last turn, ask it again."""
     *rest, state, lang = args
     lang = normalize(lang)
     s = state
     if not s or not s["last"]["question"]:
         raise gr.Error(t("arena.err_nothing_to_regenerate", lang))
-    for i in range(N):
-        if s["display"][i] and s["display"][i][-1]["role"] == "assistant":
-            s["display"][i].pop()
-        if s["display"][i] and s["display"][i][-1]["role"] == "user":
-            s["display"][i].pop()
-        if len(s["histories"][i]) >= 2 and s["histories"][i][-2]["content"] == s["last"]["question"]:
-            del s["histories"][i][-2:]
-    rest[0] = s["last"]["question"]
+    last = s["last"]["question"]
+    for i in range(N):  # drop the last turn where it was this question (a column left empty keeps its chat)
+        shown, seen = s["display"][i], s["histories"][i]
+        if len(shown) >= 2 and shown[-1]["role"] == "assistant" and shown[-2]["content"] == last:
+            del shown[-2:]
+        if len(seen) >= 2 and seen[-2]["content"] == last:
+            del seen[-2:]
+    rest[0] = last
     yield from ask(*rest, s, lang)
+
+
+regenerate.__name__ = "regenerate"
+regenerate.__doc__ = "The user wants new answers to the last question: drop the last turn, ask it again."
 
 
 def clear(blind_mode, lang):

@@ -156,6 +156,14 @@ class BilledTokens:
     tokenizer: str                    # the OpenAI model whose encoding counted them
 
 
+def model_label(price: ModelPrice, lang: str | None = None) -> str:
+    """The model's display name: the data file's label (model names need no translation), or a
+    catalogue entry costs.label.<name> where the label is words (the course example)."""
+    key = f"costs.label.{price.name}"
+    text = t(key, lang)
+    return price.label if text == key else text
+
+
 def tokenizer_model(price: ModelPrice) -> str:
     """The OpenAI model whose tokenizer and limit apply: Azure hosts the same models; the course
     example is gpt-3.5 era (cl100k_base)."""
@@ -270,7 +278,7 @@ def compare_models(spec: DatasetSpec, epochs: Any = "auto", overrides: dict[str,
         price = price.with_overrides((overrides or {}).get(price.name))
         tokens = billed_tokens(spec, price)
         cost = training_cost(price, tokens, epochs)
-        rows.append({"model": price.name, "label": price.label, "provider": price.provider,
+        rows.append({"model": price.name, "label": model_label(price), "provider": price.provider,
                      "status": price.status(), "epochs": cost.epochs, "billed_tokens": cost.billed_tokens,
                      "price_per_1m": price.training, "training_usd": cost.usd,
                      "overridden": "training" in price.overridden, "uncertain": "training" in price.uncertain})
@@ -299,6 +307,16 @@ def inference_cost_usd(model: str | ModelPrice, tokens_in: Any, tokens_out: Any,
     p_out = getattr(price, f"{prefix}_output")
     p_cached = p_in if p_cached is None else p_cached
     return ((n_in - n_cached) * p_in + n_cached * p_cached + n_out * p_out) / TOKENS_PER_UNIT
+
+
+def has_price(model: str | None) -> bool:
+    """True when the data file prices this model (hosted or ft:); False for local models such as
+    the embedded SmolLM2, whose answers cost nothing per token (the arena shows no cost for them)."""
+    try:
+        get_price(model or "")
+    except InputError:
+        return False
+    return True
 
 
 def _non_negative_int(raw: Any, name: str) -> int:
@@ -451,7 +469,7 @@ class CostEstimate:
         p = self.price
         data = {
             "model": p.name,
-            "label": p.label,
+            "label": model_label(p),
             "status": p.status(),
             "dataset": self.dataset_name,
             "n_examples": self.dataset.n_examples,
@@ -653,15 +671,14 @@ def local_training_estimate(tokens: Any, tokens_per_s: Any, usd_per_hour: Any = 
     low, high = range_factors
     hours = n / speed / 3600.0
 
-    def cost(h: float) -> tuple[float, float, float]:
-        kwh = h * power / 1000.0
-        return h * rate, kwh, kwh * kwh_price
+    def total(h: float) -> float:  # USD: rent + kWh × price, kWh = h × W / 1000
+        return h * rate + h * power / 1000.0 * kwh_price
 
-    rent, kwh, power_usd = cost(hours)
+    kwh = hours * power / 1000.0
     return LocalEstimate(tokens=int(n), tokens_per_s=speed, hours=hours, hours_low=hours * low,
-                         hours_high=hours * high, rent_usd=rent, energy_kwh=kwh, electricity_usd=power_usd,
-                         total_usd=rent + power_usd, total_low=sum(cost(hours * low)[::2]),
-                         total_high=sum(cost(hours * high)[::2]), range_factors=(low, high))
+                         hours_high=hours * high, rent_usd=hours * rate, energy_kwh=kwh,
+                         electricity_usd=kwh * kwh_price, total_usd=total(hours), total_low=total(hours * low),
+                         total_high=total(hours * high), range_factors=(low, high))
 
 
 def format_duration(hours: float, lang: str | None = None) -> str:
@@ -703,7 +720,8 @@ def export_rows(est: CostEstimate, lang: str | None = None) -> list[ExportRow]:
     sec = t("costs.export_section_monthly", lang)
     for key in ("base", "fine_tuned", "rag"):
         rows.append(ExportRow(sec, t(f"costs.setup_{key}", lang), getattr(est.monthly, key), "money",
-                              t("costs.export_prompt_tokens", lang, n=est.monthly.prompt_tokens[key])))
+                              t("costs.export_prompt_tokens", lang,
+                                n=format_number(est.monthly.prompt_tokens[key], lang))))
     if est.monthly.hosting:
         rows.append(ExportRow(sec, t("costs.export_hosting", lang), est.monthly.hosting, "money",
                               marks("hosting_per_hour")))
@@ -719,7 +737,7 @@ def export_rows(est: CostEstimate, lang: str | None = None) -> list[ExportRow]:
     for row in est.comparison:
         rows.append(ExportRow(sec, row["label"], row["training_usd"], "money",
                               t("costs.export_billed_tokens", lang, epochs=row["epochs"])
-                              + f": {row['billed_tokens']}"))
+                              + f": {format_number(row['billed_tokens'], lang)}"))
     return rows
 
 
@@ -729,7 +747,7 @@ def to_markdown(est: CostEstimate, lang: str | None = None) -> str:
     head = [t("costs.export_col_section", lang), t("costs.export_col_item", lang), "USD"]
     head += [est.currency] if other else []
     head += [t("costs.export_col_note", lang)]
-    lines = [f"# {t('costs.export_title', lang, model=est.price.label)}", "",
+    lines = [f"# {t('costs.export_title', lang, model=model_label(est.price, lang))}", "",
              t("costs.export_dataset", lang, name=est.dataset_name, n=est.dataset.n_examples), "",
              payback_sentence(est.break_even, lang), "",
              "| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
@@ -743,7 +761,8 @@ def to_markdown(est: CostEstimate, lang: str | None = None) -> str:
         lines.append("| " + " | ".join(c.replace("|", "/") for c in cells) + " |")
     lines += ["", t("costs.export_sources", lang, source=est.price.source, checked=est.price.checked)]
     if other:
-        lines.append(t("costs.export_rate", lang, currency=est.currency, rate=est.exchange_rate))
+        rate = format_number(est.exchange_rate, lang, 6).rstrip("0").rstrip(".,")
+        lines.append(t("costs.export_rate", lang, currency=est.currency, rate=rate))
     return "\n".join(lines) + "\n"
 
 

@@ -255,9 +255,13 @@ def _load(path: str, mtime: float, user_path: str | None, user_mtime: float | No
     raw_models = data.get("models")
     if not isinstance(raw_models, dict) or not raw_models:
         raise _bad_file(source, "models", "no models listed")
+    touched: set[str] = set()
     if user_path:
-        raw_models = _merge_user_file(raw_models, Path(user_path))
-    models = {name: _model_from_entry(name, entry, source) for name, entry in raw_models.items()}
+        merged = _merge_user_file(raw_models, Path(user_path))
+        touched = {name for name in merged if merged[name] != raw_models.get(name)}
+        raw_models = merged
+    models = {name: _model_from_entry(name, entry, Path(user_path) if name in touched else source)
+              for name, entry in raw_models.items()}
     return {"models": models, "gpus": data.get("gpus") or {}, "wind_down": data.get("wind_down") or {},
             "checked": str(data.get("checked") or "")}
 

@@ -64,7 +64,7 @@ default_name = preferred if preferred in models else DEFAULT_MODEL
 col_model, col_epochs, col_n = st.columns([3, 1, 1])
 model_name = col_model.selectbox(
     t("costs.model_label"), names, index=names.index(default_name), key="costs_model", help=t("costs.model_help"),
-    format_func=lambda n: f"{models[n].label} · {t('costs.status_' + models[n].status(), lang)}")
+    format_func=lambda n: f"{costs.model_label(models[n], lang)} · {t('costs.status_' + models[n].status(), lang)}")
 price = models[model_name]
 epochs_mode = col_epochs.radio(t("costs.epochs_label"), ["auto", "fixed"], key="costs_epochs_mode",
                                format_func=lambda m: t(f"costs.epochs_mode_{m}", lang), help=t("costs.epochs_help"))
@@ -74,7 +74,7 @@ if epochs_mode == "fixed":
 for level, note in costs.model_notes(price, lang):
     getattr(st, level)(note)
 
-with st.expander(t("costs.prices_expander", model=price.label), expanded=False):
+with st.expander(t("costs.prices_expander", model=costs.model_label(price, lang)), expanded=False):
     st.caption(t("costs.prices_caption", source=price.source, checked=price.checked))
     overrides = {}
     cols = st.columns(3)
@@ -116,7 +116,7 @@ chunk_tokens = c6.number_input(t("costs.field.chunk_tokens"), value=300, step=50
                                help=t("costs.chunk_help"))
 cached = st.checkbox(t("costs.cached_label"), key="costs_cached", help=t("costs.cached_help"))
 
-with friendly_errors():
+with training_box, friendly_errors():  # a bad number is explained right under the dataset and model inputs
     usage = costs.UsageSpec(queries_per_month=queries, prompt_tokens=prompt_tokens, answer_tokens=answer_tokens,
                             instruction_tokens=instruction_tokens,
                             rag_context_tokens=costs.rag_context_tokens(k_chunks, chunk_tokens),

@@ -51,10 +51,17 @@ def test_three_columns_answer_and_one_shows_its_reason(arena, fake_openai, embed
     assert "first token" in metrics[0] and "first token" in metrics[1] and "⚠️ No OpenAI API key" in metrics[2]
 
     # Multi-turn: the endpoint sees the first exchange as history.
-    client.predict(question="And the Pro plan?", contestant_1="base", contestant_2=endpoint, contestant_3="",
+    client.predict(question="And the Pro plan?", contestant_1="", contestant_2=endpoint, contestant_3="",
                    temperature=0, max_tokens=8, api_name="/ask")
     messages = fake_openai.requests[-1]["body"]["messages"]
     assert [m["role"] for m in messages] == ["user", "assistant", "user"]
+
+    # Regenerate: the last turn is asked again, not appended; the base column (not in it) keeps its chat.
+    result = client.predict(question="", contestant_1="", contestant_2=endpoint, contestant_3="",
+                            temperature=0, max_tokens=8, api_name="/regenerate")
+    assert len(text_of(result[1])) == 4 and text_of(result[1])[2] == "And the Pro plan?"
+    assert text_of(result[0]) == base
+    assert [m["role"] for m in fake_openai.requests[-1]["body"]["messages"]] == ["user", "assistant", "user"]
 
     exported = Path(client.predict(api_name="/export_html")).read_text(encoding="utf-8")
     assert "And the Pro plan?" in exported and "pia-echo" in exported and "<script" not in exported

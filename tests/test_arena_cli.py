@@ -26,6 +26,9 @@ def test_ask_endpoint_streams_text_and_reports_unavailable(capsys, fake_openai):
     assert "first token" in captured.err
     code = main(["ask", "-c", "openai:gpt-4o-mini", "Plus?"])
     assert code == 2 and "No OpenAI API key" in capsys.readouterr().err
+    code = main(["ask", "-c", "openai:gpt-4o-mini", "--json", "Plus?"])
+    failed = json.loads(capsys.readouterr().out)
+    assert code == 2 and failed["answer"] == "" and "No OpenAI API key" in failed["error"]
     code = main(["--lang", "pt-BR", "ask", "-c", "nonsense", "Oi?"])
     assert code == 2 and "não é um competidor" in capsys.readouterr().err
 

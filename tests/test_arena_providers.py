@@ -76,7 +76,7 @@ def test_openai_provider_sends_key_and_never_leaks_it(fake_openai):
                                 base_url=fake_openai.url)
     assert collect(good.stream(QUESTION, GREEDY)).text
     assert fake_openai.requests[-1]["auth"] == f"Bearer {FAKE_KEY}"
-    assert fake_openai.requests[-1]["body"]["max_completion_tokens"] == 8  # OpenAI's own parameter name
+    assert fake_openai.requests[-1]["body"]["max_completion_tokens"] == GREEDY.max_tokens  # OpenAI's own parameter name
     wrong = "sk-wrong-key-abcdefghijklmnop"
     bad = OpenAICompatProvider("openai", "needs-key", spec="openai:needs-key", api_key=wrong, base_url=fake_openai.url)
     with pytest.raises(ProviderError) as caught:
@@ -103,7 +103,10 @@ def test_unavailable_contestants_show_their_reason_while_the_other_answers(fake_
     assert "no training run called run-does-not-exist" in finals[3].error
 
 
-def test_rag_contestant_retrieves_cites_and_lists_sources(fake_openai):
+def test_rag_contestant_retrieves_cites_and_lists_sources(fake_openai, lab_home, tmp_path_factory):
+    from tests.rag_support import bundled_index_template, install_template
+
+    install_template(bundled_index_template(tmp_path_factory), lab_home)  # shared with the RAG tests
     provider = get_provider(f"rag:endpoint:{fake_openai.url}#pia-echo")
     assert isinstance(provider, RagProvider) and provider.spec == f"rag:endpoint:{fake_openai.url}#pia-echo"
     question = "How much does the Pedala Plus subscription cost per month?"

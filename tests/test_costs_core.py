@@ -313,7 +313,7 @@ def test_markdown_and_csv_exports_carry_the_numbers_and_the_marks():
                          currency="BRL", exchange_rate=5, compare=True)
     md = costs.to_markdown(est, "en")
     assert "| Training | Training cost | $4.00 | R$ 20.00 | changed for this estimate |" in md
-    assert "Exchange rate used: 1 USD = 5.0 BRL." in md
+    assert "Exchange rate used: 1 USD = 5 BRL." in md
     rows = list(csv.DictReader(io.StringIO(costs.to_csv(est, "en"))))
     training = next(r for r in rows if r["Item"] == "Training cost")
     assert (training["usd"], training["brl"], training["Note"]) == ("4", "20", "changed for this estimate")
@@ -363,3 +363,18 @@ def test_model_notes_state_the_dates_in_the_users_language():
     azure = dict(costs.model_notes(get_price("azure/gpt-4.1"), "en"))
     assert "$1.70 per hour" in azure["info"]
     assert "$64" in costs.model_notes(get_price("legacy_course_example"), "en")[0][1]
+
+
+def test_a_broken_user_pricing_file_is_named_in_the_error(lab_home):
+    (lab_home / "pricing.yaml").write_text("models:\n  gpt-4o-mini-2024-07-18:\n    ft_input: lots\n")
+    with pytest.raises(InputError) as err:
+        get_price("gpt-4o-mini")
+    assert str(lab_home / "pricing.yaml") in err.value.message() and "ft_input" in err.value.message()
+    (lab_home / "pricing.yaml").write_text("models: [oops")
+    with pytest.raises(InputError):
+        load_pricing()
+
+
+def test_has_price_tells_hosted_from_local_models():
+    assert costs.has_price("ft:gpt-4o-mini-2024-07-18:org:s:1") and costs.has_price("azure/gpt-4.1")
+    assert not costs.has_price("embedded") and not costs.has_price("") and not costs.has_price(None)

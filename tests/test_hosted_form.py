@@ -6,6 +6,7 @@ from __future__ import annotations
 from streamlit.proto.TextInput_pb2 import TextInput as TextInputProto
 from streamlit.testing.v1 import AppTest
 
+from core.paths import REPO_ROOT
 from core.secrets import mask
 from tests.hosted.fixtures import *  # noqa: F401,F403 - fixtures
 from tests.hosted.fixtures import API_KEY, wait_for_job
@@ -75,3 +76,16 @@ def test_start_a_job_from_the_form_and_find_it_after_a_reload(hosted_env, traini
     assert f"Fine-tuned model: {done.result['fine_tuned_model']}" in shown
     assert again.metric[1].value == "12,345" and again.metric[3].value == "$0.04"
     assert API_KEY not in shown
+
+
+def test_training_page_in_hosted_mode(hosted_env, training_file):
+    """The real Training Launcher page: choose OpenAI, see the wind-down notice and the masked key."""
+    at = AppTest.from_file(str(REPO_ROOT / "lab" / "train_page.py"), default_timeout=60)
+    at.session_state["train_backend"] = "openai"  # the backend radio's choice
+    at.run()
+    assert not at.exception, at.exception
+    assert at.radio(key="train_backend").value == "openai"
+    shown = texts(at)
+    assert "winding down" in shown and "2027-01-14" in shown
+    assert mask(API_KEY) in shown and API_KEY not in shown
+    assert at.text_input(key="openai_api_key").proto.type == TextInputProto.PASSWORD

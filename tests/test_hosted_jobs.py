@@ -179,3 +179,19 @@ def test_missing_key_and_endpoint_say_where_to_set_them(monkeypatch):
     with pytest.raises(UnavailableError) as caught:
         resolve_credentials("azure")
     assert caught.value.key == "hosted.errors.missing_endpoint"
+
+
+def test_watcher_that_finds_the_job_still_paused_leaves_it_paused(hosted_env, openai_client):
+    """run_job in-process: a resume the API refused leaves the job paused, never 'succeeded'."""
+    import io
+
+    file_id = openai_client.files.create(file=("t.jsonl", io.BytesIO(b"{}\n")), purpose="fine-tune").id
+    remote = openai_client.fine_tuning.jobs.create(model=MODEL, training_file=file_id)
+    openai_client.fine_tuning.jobs.pause(remote.id)
+    hosted_env.fail("POST", r"/resume$", 500)
+    job = registry.create_job("openai", {"openai_job_id": remote.id, "model": MODEL}, status="running")
+    events = []
+    result = hosted.run_job(job, lambda kind, **fields: events.append({"kind": kind, **fields}))
+    assert result["remote_status"] == "paused" and result["fine_tuned_model"] is None
+    assert registry.get_job(job.id).status == "paused"
+    assert any(e["kind"] == "status" and e.get("remote_status") == "paused" for e in events)

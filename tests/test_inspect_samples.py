@@ -60,3 +60,27 @@ def test_broken_sample_shows_every_kind_of_problem():
     doc = (SAMPLES_DIR / "broken_en.md").read_text(encoding="utf-8")
     for finding in report.findings:
         assert finding.code in doc, finding.code
+
+
+def test_every_inspector_string_is_in_the_catalogue():
+    """Literal t("inspect.…") keys in the inspector's code, and the key families built at run time
+    (finding/hint per code, severities, formats, roles), exist in both languages."""
+    import re
+
+    from core.dataset.checks import CODES
+    from core.paths import REPO_ROOT
+
+    sources = [REPO_ROOT / "lab" / "inspector_page.py", REPO_ROOT / "lab" / "commands" / "inspect.py",
+               *sorted((REPO_ROOT / "components").glob("*.py")), *sorted((REPO_ROOT / "core" / "dataset").glob("*.py"))]
+    keys = set()
+    for source in sources:
+        keys |= set(re.findall(r'"(inspect\.[a-z_.]+[a-z_])"', source.read_text(encoding="utf-8")))
+    keys |= {f"inspect.{kind}.{code}" for code in CODES for kind in ("finding", "hint")}
+    keys |= {f"inspect.severity.{s}" for s in ("error", "warning", "info")}
+    keys |= {f"inspect.format.{f}" for f in ("chat", "dpo", "prompt_completion", "unknown")}
+    keys |= {f"inspect.role.{r}" for r in ("system", "user", "assistant", "tool", "function", "other")}
+    keys |= {f"inspect.source_{s}" for s in ("sample", "upload")}
+    keys = {k for k in keys if not k.endswith(".")}
+    for lang in ("en", "pt-BR"):
+        missing = sorted(k for k in keys if k not in catalogue(lang))
+        assert missing == [], (lang, missing)

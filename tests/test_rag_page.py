@@ -82,3 +82,13 @@ def test_rebuild_in_portuguese(tmp_path, monkeypatch):
     assert not page.exception
     assert page.success[0].value == "Índice reconstruído: 2 trechos vetorizados."
     assert get_index("default").last_sync == {"embedded": 2, "reused": 0, "changed": True}
+
+
+def test_empty_collection_explains_what_to_do(tmp_path, monkeypatch):
+    monkeypatch.setattr(documents, "bundled_dir", lambda: tmp_path / "nothing")
+    page = AppTest.from_file(PAGE, default_timeout=60)
+    page.session_state["lang"] = "en"
+    page.run()
+    assert not page.exception
+    assert "Upload a .txt, .md or .pdf file" in page.info[0].value
+    assert not page.dataframe

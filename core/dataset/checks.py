@@ -53,24 +53,30 @@ MAX_DEPTH = 32  # nesting we follow inside tool_calls (deeper JSON is not a real
 class ExampleParts:
     """What one example contributes to the counts and the statistics (kept only until counted).
 
-    strings: every string whose tokens count, except known role names; roles: one entry per message
-    (a known role, or "other" whose role string is then in strings): the counter adds the tokens of
-    known role names itself, because they repeat on every message; trained: the assistant strings
-    the model learns from (always also in strings); base: 3 per message + 1 per name + 3;
-    conv/tools: the conversation, for local chat templates.
+    Every string value whose tokens count is in exactly one of three lists: `trained` (what the
+    model learns from: content and tool calls of assistant messages without weight 0), `shared`
+    (strings that usually repeat across examples: system prompts, tool definitions, so the counter
+    encodes each once) or `strings` (everything else). Known role names are not in the lists:
+    `roles` has one entry per message (a known role, or "other", whose role string is then in
+    `strings`) and the counter adds their tokens, because they repeat on every message.
+    base: 3 per message + 1 per name + 3; conv/tools: the conversation, for local chat templates.
     """
 
-    __slots__ = ("strings", "trained", "base", "roles", "conv", "tools", "line", "offset")
+    __slots__ = ("strings", "trained", "shared", "base", "roles", "conv", "tools", "line", "offset")
 
     def __init__(self) -> None:
         self.strings: list[str] = []
         self.trained: list[str] = []
+        self.shared: list[str] = []
         self.base = 3
         self.roles: list[str] = []
         self.conv: list[dict] = []
         self.tools: Any = None
         self.line = 0
         self.offset = 0
+
+    def all_strings(self) -> list[str]:
+        return self.shared + self.strings + self.trained
 
 
 def _leaf_strings(value: Any, out: list[str], depth: int = 0) -> None:
@@ -138,7 +144,7 @@ def _check_tools(example: dict, emit: Emit, parts: ExampleParts) -> None:
             emit("invalid_tools", "error", field="tools")
         elif tools:
             parts.tools = tools
-            parts.strings.append(tools_text(tools))
+            parts.shared.append(tools_text(tools))
     if "parallel_tool_calls" in example and not isinstance(example["parallel_tool_calls"], bool):
         emit("invalid_tools", "error", field="parallel_tool_calls")
 
@@ -161,11 +167,14 @@ def check_messages(messages: list, emit: Emit, parts: ExampleParts, prefix: str 
             content = message.get("content")
             if type(content) is str and type(role) is str and role in SIMPLE_ROLES and content and not content.isspace():
                 parts.base += 3
-                strings.append(content)
                 roles.append(role)
                 if role == "assistant":
                     has_assistant = trainable = True
                     parts.trained.append(content)
+                elif role == "system":
+                    parts.shared.append(content)
+                else:
+                    strings.append(content)
                 last_role = role
                 continue
         if not isinstance(message, dict):
@@ -177,9 +186,6 @@ def check_messages(messages: list, emit: Emit, parts: ExampleParts, prefix: str 
         if not message.keys() <= MESSAGE_KEYS:
             for key in sorted(k for k in message if k not in MESSAGE_KEYS):
                 emit("message_unrecognized_key", "error", index=index, field=key)
-        for key, value in message.items():  # the cookbook: tokens of every string value
-            if type(value) is str and not (key == "role" and value in ROLES):
-                strings.append(value)
         if "name" in message:
             if isinstance(message["name"], str) and message["name"]:
                 parts.base += 1
@@ -189,40 +195,8 @@ def check_messages(messages: list, emit: Emit, parts: ExampleParts, prefix: str 
             emit("message_missing_key", "error", index=index, field="role")
         elif not isinstance(role, str) or role not in ROLES:
             emit("unrecognized_role", "error", index=index, role=str(role)[:40])
-        parts.roles.append(role if isinstance(role, str) and role in ROLES else "other")
+        roles.append(role if isinstance(role, str) and role in ROLES else "other")
         is_assistant = role == "assistant"
-        calls = message.get("tool_calls")
-        call_ids = None
-        if calls is not None:
-            if not is_assistant:
-                emit("invalid_tool_calls", "error", index=index, reason="role")
-            else:
-                call_ids = _check_tool_calls(calls, index, emit)
-            call_strings: list[str] = []
-            _leaf_strings(calls, call_strings)
-            strings.extend(call_strings)
-        else:
-            call_strings = []
-        acts = is_assistant and (calls is not None or message.get("function_call") is not None)
-        # content
-        content = message.get("content")
-        content_texts: list[str] = []
-        if "content" not in message:
-            if not acts:
-                emit("message_missing_key", "error", index=index, field="content")
-        elif isinstance(content, str):
-            content_texts = [content]
-            if not content.strip() and not acts:
-                emit("missing_content", "error", index=index)
-        elif isinstance(content, list):
-            texts = _content_texts(content)
-            if texts is None or not content:
-                emit("missing_content", "error", index=index)
-            else:
-                content_texts = texts
-                strings.extend(texts)
-        elif not (content is None and acts):
-            emit("missing_content", "error", index=index)
         # weight (assistant only, 0 or 1; numbers such as 1.0 are fine, booleans are not)
         weight = message.get("weight", 1)
         if "weight" in message:
@@ -231,12 +205,39 @@ def check_messages(messages: list, emit: Emit, parts: ExampleParts, prefix: str 
             elif type(weight) not in (int, float) or weight not in (0, 1):
                 emit("invalid_weight", "error", index=index, value=str(weight)[:20], reason="value")
                 weight = 1
+        trained_here = is_assistant and weight != 0
         if is_assistant:
             has_assistant = True
-            if weight != 0:
-                trainable = True
-                parts.trained.extend(content_texts)
-                parts.trained.extend(call_strings)
+            trainable = trainable or trained_here
+        content_target = parts.trained if trained_here else parts.shared if role == "system" else strings
+        for key, value in message.items():  # the cookbook: tokens of every string value
+            if type(value) is str and not (key == "role" and value in ROLES):
+                (content_target if key == "content" else strings).append(value)
+        calls = message.get("tool_calls")
+        call_ids = None
+        if calls is not None:
+            if not is_assistant:
+                emit("invalid_tool_calls", "error", index=index, reason="role")
+            else:
+                call_ids = _check_tool_calls(calls, index, emit)
+            _leaf_strings(calls, parts.trained if trained_here else strings)
+        acts = is_assistant and (calls is not None or message.get("function_call") is not None)
+        # content
+        content = message.get("content")
+        if "content" not in message:
+            if not acts:
+                emit("message_missing_key", "error", index=index, field="content")
+        elif isinstance(content, str):
+            if not content.strip() and not acts:
+                emit("missing_content", "error", index=index)
+        elif isinstance(content, list):
+            texts = _content_texts(content)
+            if texts is None or not content:
+                emit("missing_content", "error", index=index)
+            else:
+                content_target.extend(texts)
+        elif not (content is None and acts):
+            emit("missing_content", "error", index=index)
         # tool_call ids: every tool answer needs an earlier call with its id
         if role == "tool":
             call_id = message.get("tool_call_id")
@@ -270,7 +271,8 @@ def check_chat(example: Any, emit: Emit) -> ExampleParts | None:
         for key in sorted(k for k in example if k not in CHAT_KEYS):
             emit("example_unrecognized_key", "warning", field=str(key)[:40])
     parts = ExampleParts()
-    _check_tools(example, emit, parts)
+    if len(example) > 1:  # tools / parallel_tool_calls
+        _check_tools(example, emit, parts)
     has_assistant, trainable, last_role = check_messages(messages, emit, parts)
     if not has_assistant:
         emit("example_missing_assistant_message", "error")
@@ -332,16 +334,11 @@ def check_dpo(example: Any, emit: Emit) -> ExampleParts | None:
         parts.roles.append("assistant")
         for key, value in message.items():
             if type(value) is str and key != "role":  # the role ("assistant") is counted from parts.roles
-                parts.strings.append(value)
+                (parts.trained if key == "content" else parts.strings).append(value)
         if isinstance(message.get("name"), str):
             parts.base += 1
-        if isinstance(message.get("content"), str):
-            parts.trained.append(message["content"])
         if message.get("tool_calls") is not None:
-            call_strings: list[str] = []
-            _leaf_strings(message["tool_calls"], call_strings)
-            parts.strings.extend(call_strings)
-            parts.trained.extend(call_strings)
+            _leaf_strings(message["tool_calls"], parts.trained)
         conv = conv + [message]
     parts.conv = conv
     return parts
@@ -359,7 +356,7 @@ def check_prompt_completion(example: Any, emit: Emit) -> ExampleParts | None:
     parts = ExampleParts()
     conv = [{"role": "user", "content": prompt}, {"role": "assistant", "content": completion}]
     parts.base += 6
-    parts.strings.extend([prompt, completion])
+    parts.strings.append(prompt)
     parts.trained.append(completion)
     parts.roles.extend(["user", "assistant"])
     parts.conv = conv

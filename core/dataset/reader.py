@@ -69,7 +69,7 @@ class LineReader:
 
 
 def is_blank(payload: bytes) -> bool:
-    return not payload.strip()
+    return not payload or payload.isspace()
 
 
 def decode_json(payload: bytes) -> tuple[Any, tuple[str, int, str] | None]:

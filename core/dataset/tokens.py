@@ -35,27 +35,33 @@ import numpy as np
 
 from core.dataset.checks import ROLES, ExampleParts
 
-CACHE_MAX_LEN = 256  # strings up to this many characters are remembered once encoded on their own
+SHORT = 64  # strings up to this many characters (names, "Thanks!") are encoded alone and remembered
 CACHE_MAX_CHARS = 8_000_000  # the cache is emptied beyond this many characters (~8-32 MB)
 CHUNK_CHARS = 256_000  # characters per chunk: ~60,000 tokens, ~10-20 ms of GIL-free encoding
 MARK, SEP = "\x00", " \n"
 
 
 def joinable(text: str) -> bool:
-    """Whether `text` can share a chunk (see the module docstring)."""
+    """Whether `text` can share a chunk (see the module docstring; submit() inlines this test)."""
     return bool(text) and not text[0].isspace() and not text[-1].isspace() and MARK not in text
 
 
 def default_threads() -> int:
-    """Worker threads for encoding: one per core beyond the parsing thread's, at least one."""
+    """Worker threads for encoding chunks: up to one per core while cores are free; none (encode on
+    the parsing thread) when the machine is already busy, where threads only add switching (on a
+    shared 2-core machine at load 7, 2 workers cost ~20% more CPU time and were slower, measured)."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return max(1, min(4, cores))
+    try:
+        busy = os.getloadavg()[0]
+    except OSError:  # not available on this platform
+        busy = 0.0
+    return 0 if cores < 2 or busy >= cores else min(4, cores)
 
 
 class _Plan:
     """One batch in flight: which strings were joined into which segment, which go alone."""
 
-    __slots__ = ("batch", "alone", "alone_counts", "chunks", "rows", "repeats")
+    __slots__ = ("batch", "alone", "alone_counts", "chunks", "rows", "remember")
 
     def __init__(self, batch: list[ExampleParts]) -> None:
         self.batch = batch
@@ -63,7 +69,7 @@ class _Plan:
         self.alone_counts: Any = None
         self.chunks: list[tuple[Any, list[list[str]]]] = []  # (future or counts, segments' strings)
         self.rows: list[tuple[int, int, list[str], list[str]]] = []  # per example: segment ids, strings alone
-        self.repeats: dict[str, int] = {}
+        self.remember: dict[str, bool] = {}
 
 
 class TiktokenCounter:
@@ -122,41 +128,33 @@ class TiktokenCounter:
         return self.pool.submit(fn, *args) if self.pool is not None else fn(*args)
 
     def submit(self, batch: list[ExampleParts]) -> _Plan:
-        """Start counting a batch; pass the returned plan to `result`."""
+        """Start counting a batch; pass the returned plan to `result`.
+
+        Shared strings (system prompts, tool definitions) and short ones (names, "Thanks!") are
+        encoded once each and remembered; long strings go into chunks when joinable, else alone."""
         cache = self.cache
         plan = _Plan(batch)
-        seen: dict[str, int] = {}  # uncached strings -> occurrences in this batch
-        for parts in batch:
-            for text in parts.strings:
-                if text not in cache:
-                    seen[text] = seen.get(text, 0) + 1
-        alone: dict[str, None] = {}
+        alone: dict[str, bool] = {}  # distinct strings encoded on their own -> remember them?
         segments: list[list[str]] = []  # the current chunk's segments
         flushed = 0  # segments in earlier chunks: row ids are batch-wide
         size = 0
         for parts in batch:
-            trained_ids = {id(text) for text in parts.trained} if parts.trained else None
-            plain: list[str] = []
-            trained: list[str] = []
-            rest: list[str] = []
-            for text in parts.strings:
-                if text in cache:
-                    rest.append(text)
-                elif seen[text] == 1 and joinable(text):
-                    (trained if trained_ids and id(text) in trained_ids else plain).append(text)
-                    size += len(text)
+            rest: list[str] = []  # untrained strings counted from the cache or from `alone`
+            rest_trained: list[str] = []
+            for text in parts.shared:
+                if text not in cache:
+                    alone[text] = True
+                rest.append(text)
+            row = []
+            for source, target in ((parts.strings, rest), (parts.trained, rest_trained)):
+                joined = self._route(source, target, alone)
+                if joined:
+                    row.append(flushed + len(segments))
+                    segments.append(joined)
+                    size += sum(map(len, joined))
                 else:
-                    alone[text] = None
-                    rest.append(text)
-            rest_trained = [text for text in parts.trained if text in alone or text in cache] if parts.trained else []
-            row_plain = row_trained = -1
-            if plain:
-                row_plain = flushed + len(segments)
-                segments.append(plain)
-            if trained:
-                row_trained = flushed + len(segments)
-                segments.append(trained)
-            plan.rows.append((row_plain, row_trained, rest, rest_trained))
+                    row.append(-1)
+            plan.rows.append((row[0], row[1], rest, rest_trained))
             if size >= CHUNK_CHARS:
                 plan.chunks.append((self._run(self._count_chunk, segments), segments))
                 flushed += len(segments)
@@ -164,16 +162,32 @@ class TiktokenCounter:
         if segments:
             plan.chunks.append((self._run(self._count_chunk, segments), segments))
         plan.alone = list(alone)
+        plan.remember = alone
         plan.alone_counts = self._run(self._count_many, plan.alone)
-        plan.repeats = {text: n for text, n in seen.items() if n > 1}
         return plan
+
+    def _route(self, texts: list[str], rest: list[str], alone: dict[str, bool]) -> list[str]:
+        """Return the texts to join into a chunk segment; put the others in `rest` (counted from
+        the cache, or encoded alone: short ones are then remembered)."""
+        cache = self.cache
+        joined = []
+        for text in texts:
+            if text in cache:
+                rest.append(text)
+            elif len(text) > SHORT and not text[0].isspace() and not text[-1].isspace() and MARK not in text:
+                joined.append(text)
+            else:
+                if text not in alone:
+                    alone[text] = len(text) <= SHORT
+                rest.append(text)
+        return joined
 
     def result(self, plan: _Plan) -> list[tuple[int, int]]:
         """(total, trained) per example of the batch, in order."""
         counts = plan.alone_counts.result() if isinstance(plan.alone_counts, Future) else plan.alone_counts
         local = dict(zip(plan.alone, counts))
         for text, count in local.items():
-            if len(text) <= CACHE_MAX_LEN or text in plan.repeats:
+            if plan.remember[text]:
                 self.cache[text] = count
                 self._cached_chars += len(text)
         segment_counts: list[int] = []
@@ -183,17 +197,16 @@ class TiktokenCounter:
         out = []
         role_tokens = self.role_tokens
         for parts, (row_plain, row_trained, rest, rest_trained) in zip(plan.batch, plan.rows):
-            joined_trained = segment_counts[row_trained] if row_trained >= 0 else 0
-            total = parts.base + sum(map(role_tokens.__getitem__, parts.roles)) + joined_trained
+            trained = segment_counts[row_trained] if row_trained >= 0 else 0
+            for text in rest_trained:
+                count = local.get(text)
+                trained += self._cached(text) if count is None else count
+            total = parts.base + sum(map(role_tokens.__getitem__, parts.roles)) + trained
             if row_plain >= 0:
                 total += segment_counts[row_plain]
             for text in rest:
                 count = local.get(text)
                 total += self._cached(text) if count is None else count
-            trained = joined_trained
-            for text in rest_trained:
-                count = local.get(text)
-                trained += self._cached(text) if count is None else count
             out.append((total, trained))
         if self._cached_chars > CACHE_MAX_CHARS:
             self.cache.clear()

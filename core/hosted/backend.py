@@ -119,7 +119,8 @@ def run_job(job: Any, emit: Callable[..., Any]) -> dict:
     if remote.status == "succeeded":
         if not result["fine_tuned_model"]:
             raise ProviderError("hosted.errors.no_ft_model", None, remote_id=rid)
-        emit("log", level="info", message=t("hosted.watch.succeeded", model=result["fine_tuned_model"],
+        key = "hosted.watch.succeeded_azure" if backend == "azure" else "hosted.watch.succeeded"
+        emit("log", level="info", message=t(key, model=result["fine_tuned_model"],
                                             tokens=result["trained_tokens"] or 0))
         return result
     registry.merge_result(job.id, **result)
@@ -132,7 +133,9 @@ def run_job(job: Any, emit: Callable[..., Any]) -> dict:
                                 finished_at=time.time(), error=t("hosted.watch.cancelled_remotely"))
             emit("status", status=registry.CANCELLED, remote_status="cancelled")
         return result
-    # paused: the registry already says paused; the watcher stops until the user resumes.
+    # paused: the registry must say so (or the worker would record a success); the watcher stops
+    # until the user resumes.
+    _set_status(job.id, registry.PAUSED, "paused")
     emit("log", level="info", message=t("hosted.watch.paused"))
     return result
 

@@ -122,10 +122,8 @@ class Provider(ABC):
         end the stream with an Answer whose `error` says why (the partial text is kept)."""
 
     def complete(self, messages: list[dict], settings: ChatSettings) -> Answer:
+        """The whole answer at once (evaluation, scripts)."""
         return collect(self.stream(messages, settings))
-
-    def describe(self) -> str:
-        return self.spec
 
 
 def collect(stream: Iterable[StreamItem]) -> Answer:

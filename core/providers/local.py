@@ -69,6 +69,11 @@ def _device() -> str | None:
 class LoadedBase:
     """A base model in memory plus the adapters loaded onto it, shared by every local contestant."""
 
+    # True: concurrent generations interleave token by token (every column streams at once).
+    # False: one whole generate at a time (columns fill one after another). bench/bench_provider.py
+    # measures both.
+    interleave: bool = True
+
     def __init__(self, model_id: str) -> None:
         from core.models import load_model
 
@@ -157,7 +162,10 @@ class LoadedBase:
         self._local.adapter = adapter
         try:
             with torch.inference_mode():
-                return self.model.generate(**kwargs)
+                if self.interleave:
+                    return self.model.generate(**kwargs)
+                with self.lock:  # re-entrant: the per-forward hooks take it again in this thread
+                    return self.model.generate(**kwargs)
         finally:
             self._local.adapter = _KEEP
 
@@ -231,8 +239,10 @@ class LocalProvider(Provider):
     def stream(self, messages: list[dict], settings: ChatSettings) -> Iterator[StreamItem]:
         self.check()
         base = loaded_base(self.base_model)
+        # After the one-time base load, before anything that may wait for another column's turn:
+        # ttft includes queueing behind other columns (and an adapter's first load), as the user sees it.
+        watch = Stopwatch()
         adapter = base.ensure_adapter(self.adapter_dir) if self.adapter_dir else None
-        watch = Stopwatch()  # after the (one-time) load: ttft measures answering, not loading
         inputs, tokens_in = base.encode(with_system_prompt(messages, settings), settings.max_tokens)
         stop = threading.Event()
         streamer = _make_streamer(base.tokenizer, watch)

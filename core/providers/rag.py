@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
-from core.errors import UnavailableError
+from core.errors import InputError, UnavailableError
 from core.providers.base import Answer, ChatSettings, Provider, StreamItem
 
 _PT = {"que", "qual", "quais", "quanto", "quantos", "como", "onde", "quando", "não", "nao", "é", "para",
        "uma", "um", "do", "da", "dos", "das", "no", "na", "os", "as", "com", "meu", "minha", "posso",
-       "vocês", "voces", "vocês?", "tem", "há", "por", "se", "eu", "minha", "bicicleta", "devolver",
-       "custa", "preço", "plano", "assinatura", "entrega", "garantia", "aluguel", "seguro", "e"}
+       "vocês", "voces", "tem", "há", "por", "se", "eu", "bicicleta", "devolver", "custa", "preço",
+       "plano", "assinatura", "entrega", "garantia", "aluguel", "seguro", "e"}
 _EN = {"the", "what", "which", "how", "where", "when", "is", "are", "my", "can", "do", "does", "for",
        "of", "a", "an", "to", "i", "you", "your", "if", "much", "bike", "return", "price", "plan",
        "cost", "delivery", "warranty", "rent", "rental", "and", "it", "there"}
@@ -40,8 +40,6 @@ def split_question(messages: list[dict]) -> tuple[str, list[dict], str | None]:
     system = next((m["content"] for m in messages if m["role"] == "system"), None)
     turns = [m for m in messages if m["role"] in ("user", "assistant")]
     if not turns or turns[-1]["role"] != "user":
-        from core.errors import InputError
-
         raise InputError("arena.err_no_question", "arena.err_no_question_hint")
     return str(turns[-1]["content"]), [{"role": m["role"], "content": str(m["content"])} for m in turns[:-1]], system
 

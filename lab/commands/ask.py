@@ -30,7 +30,7 @@ def register(subparsers) -> None:
 
 def run(args) -> int:
     from core.comparison import metrics_line
-    from core.errors import InputError
+    from core.errors import InputError, LabError
     from core.i18n import current_language
     from core.providers import ChatSettings, get_provider, list_contestants
 
@@ -49,15 +49,22 @@ def run(args) -> int:
     settings = ChatSettings(temperature=args.temperature, max_tokens=args.max_tokens, top_p=args.top_p,
                             seed=args.seed, system_prompt=args.system, gpu_usd_per_hour=args.gpu_usd_per_hour,
                             rag_k=args.k, lang=lang)
-    provider = get_provider(args.contestant)
     answer = None
-    for item in provider.stream([{"role": "user", "content": args.question}], settings):
-        if isinstance(item, str):
-            if not args.json:
-                sys.stdout.write(item)
-                sys.stdout.flush()
-        else:
-            answer = item
+    try:
+        for item in get_provider(args.contestant).stream([{"role": "user", "content": args.question}], settings):
+            if isinstance(item, str):
+                if not args.json:
+                    sys.stdout.write(item)
+                    sys.stdout.flush()
+            else:
+                answer = item
+    except LabError as err:
+        if not args.json:
+            raise  # lab.cli prints the message and exits 2
+        # A pipeline still gets one JSON object: no answer, the reason, exit code 2.
+        print(json.dumps({"question": args.question, "contestant": args.contestant, "answer": "", "sources": [],
+                          "error": err.message(lang)}, ensure_ascii=False, indent=2))
+        return 2
     if args.json:
         data = answer.to_dict()
         data["answer"] = data.pop("text")

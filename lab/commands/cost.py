@@ -85,7 +85,7 @@ def run(args) -> int:
 
 def render_text(est) -> str:
     """The estimate as a few readable lines (money in USD, and the chosen currency beside it)."""
-    from core.costs import format_money, model_notes, payback_sentence
+    from core.costs import format_money, model_label, model_notes, payback_sentence
     from core.pricing import wind_down
 
     def money(usd):
@@ -97,7 +97,7 @@ def render_text(est) -> str:
     p, tr, mo = est.price, est.training, est.monthly
     training = money(tr.usd) if tr.usd is not None else t("costs.per_hour_training", price=format_money(p.training_per_hour))
     lines = [
-        t("costs.cli.line_model", label=p.label, model=p.name, status=t(f"costs.status_{p.status()}")),
+        t("costs.cli.line_model", label=model_label(p), model=p.name, status=t(f"costs.status_{p.status()}")),
         t("costs.cli.line_dataset", name=est.dataset_name, n=format_number(est.dataset.n_examples),
           tokens=format_number(est.dataset.billed_tokens_per_epoch)),
         t("costs.cli.line_epochs", epochs=tr.epochs, mode=t(f"costs.epochs_mode_{tr.epochs_mode}")),

@@ -1,0 +1,250 @@
+"""Benchmark: the lab's local trainer against a plain transformers Trainer + peft baseline.
+
+    python bench/bench_train.py                 # 8 steps each, batch 8, lab and baseline alternated
+    python bench/bench_train.py --steps 12 --repeats 2
+
+Same model (embedded SmolLM2-135M-Instruct), same examples in the same order (variable-length chat
+from the bundled pt-BR and English support samples), same steps and hyperparameters (LoRA r=16 on
+all linear layers, lr 2e-4, batch 8, fp32, seed 42), each variant in its own fresh process:
+
+- baseline: transformers Trainer + peft, DataCollatorForSeq2Seq padding each batch to its longest,
+  sdpa attention, transformers' own loss (logits for every position), no length grouping.
+- lab: core.training.train.make_trainer: padding-free packed batches with per-conversation
+  attention ("lab_varlen"), logits only where the loss needs them, OpenMP threads that sleep
+  instead of spinning (OMP_WAIT_POLICY=PASSIVE).
+
+Printed: useful (non-padding) tokens/s of each and the ratio; peak memory (max RSS); useful FLOP/s
+as a fraction of a torch fp32 matmul micro-benchmark measured in the same process; the eval loss of
+each final model, computed by the same function on the same held-out conversations. Step 1 is
+warm-up and excluded from the rates. The machine is shared: read the ratios, not the absolutes.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SAMPLES = [ROOT / "assets" / "samples" / "support_pt-BR.jsonl", ROOT / "assets" / "samples" / "support_en.jsonl"]
+HYPER = {"lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.05, "learning_rate": 2e-4, "max_length": 512,
+         "seed": 42, "target_modules": "all-linear", "warmup_ratio": 0.0, "lr_scheduler": "linear"}
+
+
+def matmul_gflops(size: int = 1024, repeats: int = 8, rounds: int = 3) -> float:
+    """Best of `rounds` timings of fp32 size x size matmuls (2 n^3 FLOPs each), in GFLOP/s."""
+    import torch
+
+    a, b = torch.randn(size, size), torch.randn(size, size)
+    a @ b
+    best = float("inf")
+    for _ in range(rounds):
+        start = time.perf_counter()
+        for _ in range(repeats):
+            a @ b
+        best = min(best, time.perf_counter() - start)
+    return 2 * size**3 * repeats / best / 1e9
+
+
+def load_examples(tokenizer, steps: int, batch: int, n_val: int = 24):
+    from core.training.data import load_conversations, tokenize_all
+
+    conversations = [c for path in SAMPLES for c in load_conversations(path)]
+    random.Random(HYPER["seed"]).shuffle(conversations)
+    examples, _ = tokenize_all(tokenizer, conversations, HYPER["max_length"])
+    train, val = examples[: steps * batch], examples[steps * batch: steps * batch + n_val]
+    if len(train) < steps * batch:
+        raise SystemExit(f"only {len(examples)} examples: use fewer --steps or a smaller --batch-size")
+    return train, val
+
+
+def flop_model(config, lora_params: int) -> dict:
+    """FLOPs per useful token of a LoRA step with frozen fp32 weights: forward 2N + backward through
+    the frozen matmuls 2N (input gradients only) = 4N for the decoder's matmuls; LoRA's own small
+    matmuls train fully (6 per parameter); the lm_head (V x d) counts only where a loss is taken."""
+    d, layers = config.hidden_size, config.num_hidden_layers
+    heads, kv = config.num_attention_heads, config.num_key_value_heads
+    head_dim = getattr(config, "head_dim", d // heads)
+    body = layers * (d * head_dim * (2 * heads + 2 * kv) + 3 * d * config.intermediate_size)
+    return {"per_token": 4 * body + 6 * lora_params, "per_labeled": 4 * config.vocab_size * d,
+            "attn_per_len2": 3 * 2 * layers * heads * head_dim}  # causal fwd 2*L^2*H*Dh, bwd 2x
+
+
+class Recorder:
+    """Wraps a collator: remembers, per batch, useful tokens, computed tokens and sequence lengths."""
+
+    def __init__(self, collator) -> None:
+        self.collator, self.batches = collator, []
+
+    def __call__(self, features):
+        lengths = [len(f["input_ids"]) for f in features]
+        batch = self.collator(features)
+        labeled = sum(sum(1 for x in f["labels"][1:] if x != -100) for f in features)
+        self.batches.append({"useful": sum(lengths), "computed": int(batch["input_ids"].numel()),
+                             "lengths": lengths, "labeled": labeled})
+        return batch
+
+
+def eval_loss(model, tokenizer, val) -> float:
+    """Token-weighted loss on the held-out conversations, one padded batch of 8 at a time (sdpa)."""
+    import torch
+
+    from core.training.packing import PaddedCollator, selective_loss
+
+    model.eval()
+    model.base_model.model.set_attn_implementation("sdpa")
+    total, count = 0.0, 0
+    collate = PaddedCollator(tokenizer.pad_token_id)
+    with torch.no_grad():
+        for start in range(0, len(val), 8):
+            features = [{"input_ids": e.input_ids, "labels": e.labels} for e in val[start:start + 8]]
+            loss, n = selective_loss(model, collate(features))
+            total, count = total + loss.item() * n, count + n
+    return total / count
+
+
+def run_variant(variant: str, steps: int, batch: int) -> dict:
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, Trainer, TrainerCallback, TrainingArguments, set_seed
+
+    from core.models import load_tokenizer, resolve_model
+    from core.training.config import LocalTrainConfig, target_module_list
+
+    set_seed(HYPER["seed"])
+    tokenizer = load_tokenizer("embedded")
+    train, val = load_examples(tokenizer, steps, batch)
+    matmul = matmul_gflops()
+    step_times: list[float] = []
+
+    class StepTimer(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            step_times.append(time.perf_counter())
+
+    start_time = [0.0]
+
+    class Start(TrainerCallback):
+        def on_train_begin(self, args, state, control, **kwargs):
+            start_time[0] = time.perf_counter()
+
+    run_dir = Path(tempfile.mkdtemp(prefix=f"bench-{variant}-"))
+    if variant == "lab":
+        from core.training.train import Emitter, load_base_model, make_trainer
+
+        cfg = LocalTrainConfig(**{**HYPER, "batch_size": batch, "max_steps": steps, "padding_free": True,
+                                  "val_fraction": 0.0, "save_steps": 10**6, "eval_steps": 10**6,
+                                  "logging_steps": steps, "device": "cpu"})
+        plan = {"device": "cpu", "precision": "fp32", "method": "lora"}
+        model = load_base_model(cfg, resolve_model("embedded"), plan)
+        lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                          target_modules=target_module_list(cfg.target_modules), task_type="CAUSAL_LM")
+        model = get_peft_model(model, lora)
+        trainer = make_trainer(cfg, model, tokenizer, train, [], run_dir, plan, Emitter(run_dir, False), steps)
+        recorder = Recorder(trainer.data_collator)
+        trainer.data_collator = recorder
+    else:
+        from transformers import DataCollatorForSeq2Seq
+
+        model = AutoModelForCausalLM.from_pretrained(resolve_model("embedded"), dtype=torch.float32,
+                                                     attn_implementation="sdpa")
+        lora = LoraConfig(r=HYPER["lora_r"], lora_alpha=HYPER["lora_alpha"], lora_dropout=HYPER["lora_dropout"],
+                          target_modules="all-linear", task_type="CAUSAL_LM")
+        model = get_peft_model(model, lora)
+        args = TrainingArguments(output_dir=str(run_dir), per_device_train_batch_size=batch, max_steps=steps,
+                                 learning_rate=HYPER["learning_rate"], lr_scheduler_type=HYPER["lr_scheduler"],
+                                 seed=HYPER["seed"], data_seed=HYPER["seed"], logging_steps=steps,
+                                 save_strategy="no", report_to=[], use_cpu=True, disable_tqdm=True,
+                                 dataloader_num_workers=0)
+        dataset = [{"input_ids": e.input_ids, "labels": e.labels, "attention_mask": [1] * len(e.input_ids)}
+                   for e in train]
+        recorder = Recorder(DataCollatorForSeq2Seq(tokenizer, padding="longest", label_pad_token_id=-100))
+        trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=recorder)
+    trainer.add_callback(StepTimer())
+    trainer.add_callback(Start())
+    trainer.train()
+    times = [start_time[0]] + step_times
+    # Steps 2..N (step 1 = warm-up). Batches are collated in step order (grad accumulation 1).
+    steady = recorder.batches[1:steps]
+    seconds = times[-1] - times[1]
+    useful = sum(b["useful"] for b in steady)
+    flops = flop_model(model.base_model.model.config, model.get_nb_trainable_parameters()[0])
+    useful_flops = sum(b["useful"] * flops["per_token"] + b["labeled"] * flops["per_labeled"]
+                       + sum(length**2 for length in b["lengths"]) * flops["attn_per_len2"] for b in steady)
+    return {
+        "variant": variant, "steps": steps, "batch": batch, "seconds": round(seconds, 2),
+        "first_step_s": round(times[1] - times[0], 2),
+        "useful_tokens": useful, "computed_tokens": sum(b["computed"] for b in steady),
+        "useful_tokens_per_s": useful / seconds,
+        "useful_gflops_per_s": useful_flops / seconds / 1e9, "matmul_gflops_per_s": matmul,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "final_eval_loss": eval_loss(model, tokenizer, val), "threads": torch.get_num_threads(),
+    }
+
+
+def spawn(variant: str, steps: int, batch: int) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(ROOT), TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1")
+    if variant == "lab":
+        env["OMP_WAIT_POLICY"] = "PASSIVE"  # what the lab's workers get (core/jobs/runner.py)
+    else:
+        env.pop("OMP_WAIT_POLICY", None)  # the plain baseline: library defaults
+    out = subprocess.run([sys.executable, __file__, "--worker", variant, "--steps", str(steps),
+                          "--batch-size", str(batch)], env=env, capture_output=True, text=True, cwd=ROOT)
+    if out.returncode != 0:
+        raise SystemExit(f"{variant} failed:\n{out.stderr[-3000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--steps", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--repeats", type=int, default=1, help="alternate lab/baseline this many times")
+    parser.add_argument("--worker", choices=["lab", "baseline"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(run_variant(args.worker, args.steps, args.batch_size)))
+        return 0
+    runs = []
+    for index in range(args.repeats):
+        order = ["lab", "baseline"] if index % 2 == 0 else ["baseline", "lab"]
+        for variant in order:
+            result = spawn(variant, args.steps, args.batch_size)
+            runs.append(result)
+            print(f"  {variant:<8} {result['useful_tokens_per_s']:7.1f} useful tok/s  "
+                  f"{result['useful_gflops_per_s']:6.1f} GFLOP/s (matmul {result['matmul_gflops_per_s']:.1f})  "
+                  f"eval loss {result['final_eval_loss']:.4f}  peak {result['peak_rss_mb']:.0f} MB", flush=True)
+
+    def best(variant: str) -> dict:
+        return max((r for r in runs if r["variant"] == variant), key=lambda r: r["useful_tokens_per_s"])
+
+    lab, base = best("lab"), best("baseline")
+    padding = 1 - base["useful_tokens"] / base["computed_tokens"]
+    print()
+    print(f"Model SmolLM2-135M-Instruct, LoRA r=16 all-linear, fp32 CPU, {args.steps} steps x batch "
+          f"{args.batch_size} (steps 2..{args.steps} timed), {lab['threads']} threads")
+    print(f"baseline (Trainer + peft, pad to longest): {base['useful_tokens_per_s']:.1f} useful tok/s, "
+          f"{100 * padding:.0f}% of computed tokens were padding, peak RSS {base['peak_rss_mb']:.0f} MB, "
+          f"eval loss {base['final_eval_loss']:.4f}")
+    print(f"lab (padding-free varlen + selective logits): {lab['useful_tokens_per_s']:.1f} useful tok/s, "
+          f"peak RSS {lab['peak_rss_mb']:.0f} MB, eval loss {lab['final_eval_loss']:.4f}")
+    print(f"speed-up (useful tokens/s): {lab['useful_tokens_per_s'] / base['useful_tokens_per_s']:.2f}x "
+          f"(target >= 1.5x)")
+    for name, run in (("lab", lab), ("baseline", base)):
+        print(f"{name}: useful {run['useful_gflops_per_s']:.1f} GFLOP/s = "
+              f"{100 * run['useful_gflops_per_s'] / run['matmul_gflops_per_s']:.0f}% of the fp32 matmul "
+              f"micro-benchmark ({run['matmul_gflops_per_s']:.1f} GFLOP/s, 1024^3, same process)")
+    print(f"eval loss lab - baseline: {lab['final_eval_loss'] - base['final_eval_loss']:+.4f} (target <= noise)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Helpers shared by tests/test_train_*.py."""

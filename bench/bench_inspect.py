@@ -226,6 +226,9 @@ def main() -> None:
         print(f"lab inspect (in-process core call), best of {args.rounds}: {lab_best:.2f} s")
         print(f"cookbook method, best of {args.rounds}:                {cook_best:.2f} s")
         print(f"speed-up: {cook_best / lab_best:.2f}x  (target >= 2x)")
+        paired = sorted(c["seconds"] / l["seconds"] for l, c in zip(results["lab"], results["cookbook"]))
+        print(f"paired rounds (each lab run next to a cookbook run): ratios {', '.join(f'{r:.2f}' for r in paired)}, "
+              f"median {paired[len(paired) // 2]:.2f}x")
         lab_cpu = min(r["cpu_seconds"] for r in results["lab"])
         cook_cpu = min(r["cpu_seconds"] for r in results["cookbook"])
         print(f"CPU time (less sensitive to other load on a shared machine): lab {lab_cpu:.2f} s, "

@@ -98,7 +98,14 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--tokens", type=int, default=32)
     parser.add_argument("--threads", type=int, default=2, help="torch threads (the lab's target: 2 cores)")
+    parser.add_argument("--omp-wait", choices=["PASSIVE", "ACTIVE"], default=None,
+                        help="OMP_WAIT_POLICY for this run (the arena sets PASSIVE; default: as the environment says)")
     args = parser.parse_args()
+    import os
+
+    if args.omp_wait:
+        os.environ["OMP_WAIT_POLICY"] = args.omp_wait  # before torch is imported
+    print(f"OMP_WAIT_POLICY={os.environ.get('OMP_WAIT_POLICY', '(unset: OpenMP default, spinning)')}")
 
     import torch
 

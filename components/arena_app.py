@@ -22,6 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:  # `python components/arena_app.py` puts components/ first
     sys.path.insert(0, str(ROOT))
+# Several columns generate from several threads, each with its own OpenMP team. With OpenMP's default
+# spin-waiting, idle teams burn the cores the active one needs: on 2 shared cores bench/bench_provider.py
+# measured three interleaved columns at x0.62-0.75 of one column's tokens/s with spinning and x0.93
+# with PASSIVE waiting. Must be set before torch is imported.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import gradio as gr  # noqa: E402
 

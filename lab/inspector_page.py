@@ -16,7 +16,7 @@ from components import dataset_charts as charts
 from components.chat_bubbles import render_example, render_raw
 from components.shell import friendly_errors, use_page_language
 from core.dataset import (DEFAULT_MODEL, clean_file, csv_columns, csv_to_chat, droppable_codes, inspect_file,
-                          plan_clean, prompt_completion_to_chat, split_file)
+                          is_local, plan_clean, prompt_completion_to_chat, split_file)
 from core.dataset.reader import decode_json, read_line_at
 from core.dataset.samples import list_samples, sample_path
 from core.dataset.store import MAX_UPLOAD_MB, copy_to_datasets, datasets_dir, derived_path, save_upload
@@ -151,7 +151,8 @@ def show_metrics(report) -> None:
     cols[1].metric(t("inspect.metric_trained"), format_number(report.trained_tokens_total), help=t("inspect.metric_trained_help"))
     cols[2].metric(t("inspect.metric_epochs"), report.epochs_auto, help=t("inspect.metric_epochs_help"))
     cols[3].metric(t("inspect.metric_billed"), format_number(report.billed_tokens), help=t("inspect.metric_billed_help"))
-    st.caption(t("inspect.estimate_note", encoding=report.encoding))
+    note = "inspect.estimate_note_local" if is_local(report.model) else "inspect.estimate_note"
+    st.caption(t(note, encoding=report.encoding))
     st.caption(t("inspect.billing_note", epochs=report.epochs_auto, per_epoch=format_number(report.billed_tokens_per_epoch),
                  billed=format_number(report.billed_tokens), limit=format_number(report.token_limit)))
 
@@ -177,7 +178,10 @@ def show_findings(report) -> None:
         t("inspect.col_message"): [f.message for f in rows],
         t("inspect.col_hint"): [f.hint for f in rows],
     })
-    st.dataframe(table, hide_index=True, key="inspect_findings_table", width="stretch")
+    widths = {"inspect.col_line": "small", "inspect.col_severity": "small", "inspect.col_code": "medium",
+              "inspect.col_message": "large", "inspect.col_hint": "large"}
+    st.dataframe(table, hide_index=True, key="inspect_findings_table", width="stretch",
+                 column_config={t(key): st.column_config.Column(width=width) for key, width in widths.items()})
     st.caption(t("inspect.line_zero_note"))
 
 

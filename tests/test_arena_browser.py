@@ -20,7 +20,11 @@ def set_dropdown(frame, elem_id: str, value: str) -> None:
 
 
 @pytest.mark.browser
-def test_arena_page_three_columns_fill(lab_server, browser_page, fake_openai):
+def test_arena_page_three_columns_fill(lab_server, browser_page, fake_openai, tmp_path_factory):
+    from tests.rag_support import bundled_index_template, install_template
+
+    # The RAG index of the bundled documents, built once per test process: the arena finds it current.
+    install_template(bundled_index_template(tmp_path_factory), lab_server.home)
     wait_http(lab_server.arena_url + "/", timeout=120)
     page = browser_page
     page.goto(lab_server.url + "/arena")

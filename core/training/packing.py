@@ -127,9 +127,11 @@ def selective_loss(model, inputs: dict, num_items: int | torch.Tensor | None = N
         out = model(**model_inputs, logits_to_keep=index)
         logits = out.logits[0]  # [K, V]
         wanted = targets[0, index]
-    else:  # padded batch: logits everywhere, then select
-        out = model(**model_inputs)
-        logits = out.logits[:, :-1][keep]
+    else:  # padded batch: a boolean [B, T] mask selects the positions (flattened to [K, V])
+        mask = torch.zeros_like(labels, dtype=torch.bool)
+        mask[:, :-1] = keep
+        out = model(**model_inputs, logits_to_keep=mask)
+        logits = out.logits.reshape(-1, out.logits.shape[-1])
         wanted = targets[keep]
     n_tokens = int(wanted.numel())
     if n_tokens == 0:

@@ -583,7 +583,8 @@ with demo:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m components.arena_app", description=t("arena.cli_serve_help"))
     parser.add_argument("--host", default="127.0.0.1", help=t("cli.serve_host_help"))
-    parser.add_argument("--port", type=int, default=int(os.environ.get("LAB_ARENA_PORT", 7861)))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("LAB_ARENA_PORT", 7861)),
+                        help=t("arena.port_help"))
     args = parser.parse_args(argv)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     demo.launch(server_name=args.host, server_port=args.port, show_error=True, footer_links=["api"])

@@ -108,10 +108,13 @@ def make_adapter(model, folder: Path, seed: int = 0) -> Path:
     from peft import LoraConfig, get_peft_model
 
     torch.manual_seed(seed)
+    trainable = {name: p.requires_grad for name, p in model.named_parameters()}
     config = LoraConfig(r=4, lora_alpha=16, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
     peft_model = get_peft_model(model, config)
     peft_model.save_pretrained(folder)
     peft_model.unload()  # removes the LoRA layers: the shared session model is back to its original modules
+    for name, p in model.named_parameters():  # peft froze the base weights; give them back as they were
+        p.requires_grad_(trainable.get(name, p.requires_grad))
     return folder
 
 

@@ -20,11 +20,14 @@ from core.training.config import LocalTrainConfig
 
 
 def accelerate_command(run_dir: str | Path, num_processes: int, cpu: bool) -> list[str]:
-    """The exact multi-process command (also shown on the page)."""
-    command = [sys.executable, "-m", "accelerate.commands.launch", "--num_processes", str(num_processes),
-               "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
-    if cpu:
-        command.append("--cpu")
+    """The exact multi-process command (also shown on the page).
+
+    `--multi_gpu` is what makes accelerate 1.15 start N processes (torchrun); on a machine without
+    CUDA they train on the CPU and synchronise with gloo (the trainer sets use_cpu). With `--cpu`
+    instead, accelerate's simple launcher starts ONE process (its multi-CPU path needs mpirun), which
+    also works but is not data parallel — checked on 2 CPU cores."""
+    command = [sys.executable, "-m", "accelerate.commands.launch", "--multi_gpu", "--num_processes",
+               str(num_processes), "--num_machines", "1", "--mixed_precision", "no", "--dynamo_backend", "no"]
     return command + ["-m", "core.training.train", "--run-dir", str(run_dir)]
 
 

@@ -81,7 +81,8 @@ def cli_command(cfg: LocalTrainConfig) -> str:
 
 
 def accelerate_text(cfg: LocalTrainConfig, run_dir: str = "$LAB_HOME/runs/RUN_ID", processes: int | None = None) -> str:
-    """The multi-process command for the same run (GPUs: one process each; CPU: --cpu)."""
+    """The multi-process command for the same run (one process per GPU; on a CPU-only machine the
+    processes share the cores)."""
     from core.training.backend import accelerate_command
 
     n = processes or max(2, cfg.num_processes)

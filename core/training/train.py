@@ -90,11 +90,11 @@ def plan_device(cfg: LocalTrainConfig) -> dict:
 
 def auto_steps(total_steps: int, cfg: LocalTrainConfig) -> dict:
     """Logging every step on small runs (so the chart is never empty), ~100 points on long ones;
-    about 5 evaluations per run; a checkpoint every quarter of the run but not more often than
+    about 4 evaluations per run; a checkpoint every quarter of the run but not more often than
     every 5 steps (each one writes adapter + optimizer state: ~60 MB for r=16 on SmolLM2)."""
     return {
         "logging_steps": cfg.logging_steps or (1 if total_steps <= 200 else max(1, total_steps // 100)),
-        "eval_steps": cfg.eval_steps or max(1, math.ceil(total_steps / 5)),
+        "eval_steps": cfg.eval_steps or max(1, math.ceil(total_steps / 4)),
         "save_steps": cfg.save_steps or min(total_steps, max(5, math.ceil(total_steps / 4))),
     }
 

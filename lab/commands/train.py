@@ -89,6 +89,8 @@ def run(args) -> int:
             from core.errors import UnavailableError
 
             raise UnavailableError("train.error_hosted_missing", "train.error_hosted_missing_hint") from exc
+        if args.epochs is not None and float(args.epochs).is_integer():
+            args.epochs = int(args.epochs)  # hosted APIs take whole epochs
         job = submit_from_args(args)
     if args.format == "json" and not args.follow:
         print(json.dumps(job.to_dict(), ensure_ascii=False, default=str))

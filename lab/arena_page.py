@@ -33,6 +33,18 @@ def arena_running(url: str) -> bool:
         return False
 
 
+def browser_facing(url: str) -> str:
+    """The arena URL as the user's browser must see it: when the lab is shared on a network
+    (serve --host 0.0.0.0) the page reaches the arena on loopback, but a remote browser needs the
+    host name it used for the lab."""
+    parsed = urllib.parse.urlparse(url)
+    browser_host = (st.context.headers.get("Host") or "").rsplit(":", 1)[0]
+    loopback = {"127.0.0.1", "localhost", "::1", ""}
+    if parsed.hostname in loopback and browser_host not in loopback:
+        return parsed._replace(netloc=f"{browser_host}:{parsed.port}").geturl()
+    return url
+
+
 st.title(t("arena.page_title"))
 st.caption(t("arena.page_intro"))
 
@@ -40,7 +52,7 @@ query = {"lang": lang}
 dataset = (st.session_state.get("lab_dataset") or {}).get("path")
 if dataset:
     query["dataset"] = dataset
-url = f"{base_url}/?{urllib.parse.urlencode(query)}"
+url = f"{browser_facing(base_url)}/?{urllib.parse.urlencode(query)}"
 
 if not arena_running(base_url):
     st.warning(t("arena.page_not_running", url=base_url), icon="⚠️")

@@ -26,11 +26,16 @@ def run(args) -> int:
     env = dict(os.environ)
     env.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
     env.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    env.setdefault("HF_HUB_OFFLINE", "1")
+    # Busy-waiting OpenMP threads starve each other when several columns generate at once on a
+    # small CPU (measured in bench/bench_provider.py): let idle threads sleep.
+    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
     children: list[subprocess.Popen] = []
     arena_script = REPO_ROOT / "components" / "arena_app.py"
     if not args.no_arena and arena_script.exists():
-        env["LAB_ARENA_URL"] = f"http://{args.host}:{args.arena_port}"
+        # A wildcard address is not something to connect to: the page probes loopback and points
+        # the browser's iframe at whatever host name the browser used for the lab itself.
+        probe_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host
+        env["LAB_ARENA_URL"] = f"http://{probe_host}:{args.arena_port}"
         children.append(subprocess.Popen(
             [sys.executable, "-m", "components.arena_app", "--host", args.host, "--port", str(args.arena_port)],
             cwd=REPO_ROOT, env=env))

@@ -32,9 +32,12 @@ def _dataset_options() -> dict[str, str]:
     try:
         from core.dataset.samples import list_samples
 
-        for sample in list_samples():
-            if sample.get("format") == "chat" and "broken" not in sample["file"]:
-                options.setdefault(sample["path"], t("train.dataset_sample", name=sample["file"]))
+        from core.i18n import current_language
+
+        samples = [s for s in list_samples() if s.get("format") == "chat" and "broken" not in s["file"]]
+        samples.sort(key=lambda s: s.get("lang") != current_language())  # the reader's language first
+        for sample in samples:
+            options.setdefault(sample["path"], t("train.dataset_sample", name=sample["file"]))
     except (ImportError, OSError, ValueError, KeyError):
         pass
     for path in sorted(subdir("datasets").glob("*.jsonl")):

@@ -64,7 +64,7 @@ def test_split_is_seeded_and_never_empty():
 
 def test_config_validates_and_presets_fill_values(tmp_path):
     quick = LocalTrainConfig.from_preset("quick", dataset="x.jsonl")
-    assert quick.max_examples == 32 and quick.preset == "quick"
+    assert quick.max_examples == 20 and quick.preset == "quick"
     assert LocalTrainConfig.from_dict({"lora_r": "8", "padding_free": "false", "unknown": 1}).lora_r == 8
     with pytest.raises(InputError) as info:
         LocalTrainConfig(lora_r=0)

@@ -136,3 +136,14 @@ def test_cli_train_refuses_a_broken_file_before_queueing(tmp_path, capsys):
     assert "line 1" in err and "assistant" in err
     assert registry.list_jobs() == []  # nothing was queued
     assert main(["stop", "run-nope"]) == 2
+
+
+@pytest.mark.parametrize("lang", ["en", "pt-BR"])
+def test_cli_help_is_built_from_the_config_in_both_languages(lang, capsys):
+    from lab.cli import main
+
+    assert main(["--lang", lang, "train", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--lora-r" in out and "--padding-free" in out and "--max-examples" in out
+    assert "10%" in out  # a literal % survives argparse's formatting
+    assert ("Tamanho das matrizes" if lang == "pt-BR" else "Size of the small matrices") in out

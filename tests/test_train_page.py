@@ -92,3 +92,12 @@ def test_a_run_with_one_point_says_why_there_is_no_chart():
     assert any("Too few points" in info.value for info in at.info)
     assert any("stopped unexpectedly" in e.value for e in at.error)
     assert not at.button(key=f"train_resume_{job.id}").disabled
+
+
+def test_hosted_backends_show_their_form_and_the_shared_monitor():
+    at = AppTest.from_file(PAGE, default_timeout=120).run()
+    at.radio(key="train_backend").set_value("openai").run()
+    assert not at.exception
+    assert at.subheader  # the hosted form (or its "not installed" note) and the live view
+    at.radio(key="train_backend").set_value("azure").run()
+    assert not at.exception

@@ -86,10 +86,34 @@ def test_queue_stop_then_a_real_run_learns(tmp_path, embedded_model):
         tuned.unload()  # give the shared fixture model back untouched
         torch.set_num_threads(threads)
     assert after_loss < before_loss - 0.5  # it learned the replies
+    _check_exports(done, inputs, tuned_ids)
     tuned_text = tokenizer.decode(tuned_ids[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
     base_text = tokenizer.decode(base_ids[0, inputs["input_ids"].shape[1]:], skip_special_tokens=True)
     assert tuned_text != base_text
     assert "Pedala" in tuned_text or "Pia" in tuned_text or SIGN_OFF[:6] in tuned_text
+
+
+def _check_exports(job, inputs, tuned_ids) -> None:
+    """The adapter zip holds the adapter; the merged model (no peft) answers like base + adapter."""
+    import zipfile
+
+    from transformers import AutoModelForCausalLM
+
+    from core.training.export import merge_adapter, zip_adapter
+
+    with zipfile.ZipFile(zip_adapter(job.run_dir)) as archive:
+        names = archive.namelist()
+    assert f"{job.id}-adapter/adapter_config.json" in names
+    assert f"{job.id}-adapter/adapter_model.safetensors" in names
+    merged = AutoModelForCausalLM.from_pretrained(merge_adapter(job.run_dir))
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with torch.no_grad():
+            merged_ids = merged.generate(**inputs, max_new_tokens=24, do_sample=False)
+    finally:
+        torch.set_num_threads(threads)
+    assert merged_ids.tolist() == tuned_ids.tolist()
 
 
 def test_kill_9_marks_failed_and_resume_continues_from_the_checkpoint(tmp_path):

@@ -4,7 +4,7 @@ Tokens come from tokenizing the actual (split, capped) training data with the mo
 Speed comes from core.calibration.calibrate() when the cost module provides it (a short real
 training measurement, cached in LAB_HOME); otherwise from a 0.3 s matmul micro-benchmark: a LoRA
 step costs ~4 x params FLOPs per token (forward 2N + backward through frozen weights 2N, no weight
-gradients), at about 45% of the matmul rate (what bench/bench_train.py measures for the lab).
+gradients), at about 40% of the matmul rate (what bench/bench_train.py measures for the lab).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from core.training.config import LocalTrainConfig
 
-EFFICIENCY = 0.45  # achieved / matmul FLOP/s of the padding-free trainer on CPU (bench)
+EFFICIENCY = 0.40  # useful / matmul FLOP/s of the lab trainer on CPU (bench/bench_train.py: 40%)
 STARTUP_S = 15.0  # imports, model load, first evaluation
 
 

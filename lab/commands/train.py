@@ -17,6 +17,11 @@ from dataclasses import fields
 
 from core.i18n import t
 
+def _h(text: str) -> str:
+    """argparse %-formats help texts: a literal % (\"10%\") must be doubled."""
+    return text.replace("%", "%%")
+
+
 # Options shared with the hosted backend (its add_hosted_arguments skips what exists already).
 _SHARED = {"model", "epochs", "max_steps", "seed", "validation_file", "batch_size"}
 
@@ -25,21 +30,21 @@ def register(subparsers) -> None:
     from core.training.config import PRESETS, LocalTrainConfig
     from core.training.launch import CLI_NAMES, CLI_SKIP
 
-    parser = subparsers.add_parser("train", help=t("train.cli_help"), description=t("train.cli_description"))
-    parser.add_argument("file", nargs="?", help=t("train.cli_file_help"))
+    parser = subparsers.add_parser("train", help=_h(t("train.cli_help")), description=t("train.cli_description"))
+    parser.add_argument("file", nargs="?", help=_h(t("train.cli_file_help")))
     parser.add_argument("--backend", choices=["local", "openai", "azure"], default="local",
-                        help=t("train.cli_backend_help"))
-    parser.add_argument("--preset", choices=list(PRESETS), default="quick", help=t("train.cli_preset_help"))
-    parser.add_argument("--follow", action="store_true", help=t("train.cli_follow_help"))
-    parser.add_argument("--resume", metavar="RUN_ID", default=None, help=t("train.cli_resume_help"))
-    parser.add_argument("--name", default=None, help=t("train.cli_name_help"))
-    parser.add_argument("--format", choices=["text", "json"], default="text", help=t("train.cli_format_help"))
+                        help=_h(t("train.cli_backend_help")))
+    parser.add_argument("--preset", choices=list(PRESETS), default="quick", help=_h(t("train.cli_preset_help")))
+    parser.add_argument("--follow", action="store_true", help=_h(t("train.cli_follow_help")))
+    parser.add_argument("--resume", metavar="RUN_ID", default=None, help=_h(t("train.cli_resume_help")))
+    parser.add_argument("--name", default=None, help=_h(t("train.cli_name_help")))
+    parser.add_argument("--format", choices=["text", "json"], default="text", help=_h(t("train.cli_format_help")))
     group = parser.add_argument_group(t("train.cli_local_group"))
     for spec in fields(LocalTrainConfig):
         if spec.name in CLI_SKIP:
             continue
         flag = CLI_NAMES.get(spec.name, "--" + spec.name.replace("_", "-"))
-        help_text = t(f"train.help.{spec.name}")
+        help_text = _h(t(f"train.help.{spec.name}"))
         if isinstance(spec.default, bool):
             group.add_argument(flag, dest=spec.name, action=argparse.BooleanOptionalAction, default=None,
                                help=help_text)
@@ -53,8 +58,8 @@ def register(subparsers) -> None:
 
         add_hosted_arguments(parser)
     except ImportError:
-        parser.add_argument("--method", choices=["supervised", "dpo"], default=None, help=t("train.cli_method_help"))
-        parser.add_argument("--suffix", default=None, help=t("train.cli_suffix_help"))
+        parser.add_argument("--method", choices=["supervised", "dpo"], default=None, help=_h(t("train.cli_method_help")))
+        parser.add_argument("--suffix", default=None, help=_h(t("train.cli_suffix_help")))
     parser.set_defaults(func=run)
 
 

@@ -170,7 +170,12 @@ def run_variant(variant: str, steps: int, batch: int) -> dict:
         trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=recorder)
     trainer.add_callback(StepTimer())
     trainer.add_callback(Start())
-    trainer.train()
+    try:
+        trainer.train()
+    finally:
+        import shutil
+
+        shutil.rmtree(run_dir, ignore_errors=True)
     times = [start_time[0]] + step_times
     # Steps 2..N (step 1 = warm-up). Batches are collated in step order (grad accumulation 1).
     steady = recorder.batches[1:steps]

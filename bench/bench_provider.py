@@ -116,7 +116,8 @@ def main() -> int:
     from core.providers import ChatSettings, Column, collect, stream_columns
     from core.providers.local import LocalProvider, loaded_base
 
-    settings = ChatSettings(temperature=0, max_tokens=args.tokens)
+    # Same settings as raw generate below: no repetition penalty on either side.
+    settings = ChatSettings(temperature=0, max_tokens=args.tokens, repetition_penalty=1.0)
     provider = LocalProvider("embedded")
     loaded_base("embedded")  # load once, outside the timings
     raw_model, raw_tokenizer = load_model("embedded")

@@ -27,6 +27,9 @@ class ChatSettings:
     temperature: float = 0.7  # 0 = greedy (deterministic); higher = more varied answers
     max_tokens: int = 256  # upper bound on generated tokens per answer
     system_prompt: str | None = None  # prepended when the conversation has no system message
+    # Local models only (1.0 = off). Tiny models like SmolLM2-135M loop under greedy decoding before
+    # they reach a fine-tuned sign-off; 1.15 stops the loops without changing what they say.
+    repetition_penalty: float = 1.15
     top_p: float = 1.0  # nucleus sampling: keep the smallest token set whose probability >= top_p
     seed: int | None = None  # same seed + same settings -> same sampled answer; None or < 0 = random
     gpu_usd_per_hour: float = 0.0  # local models: price of the user's machine, for the cost line
@@ -38,6 +41,7 @@ class ChatSettings:
         self.temperature = max(0.0, float(self.temperature))
         self.max_tokens = max(1, int(self.max_tokens))
         self.top_p = min(1.0, max(0.01, float(self.top_p)))
+        self.repetition_penalty = min(2.0, max(1.0, float(self.repetition_penalty)))
         if self.seed is not None and int(self.seed) < 0:
             self.seed = None
         if self.system_prompt is not None and not str(self.system_prompt).strip():

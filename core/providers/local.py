@@ -221,10 +221,13 @@ class LocalProvider(Provider):
     kind = "local"
 
     def __init__(self, base_model: str = "embedded", adapter_dir: str | Path | None = None,
-                 spec: str = "base") -> None:
+                 spec: str = "base", default_system_prompt: str | None = None) -> None:
         self.base_model = base_model
         self.adapter_dir = Path(adapter_dir) if adapter_dir else None
         self.spec = spec
+        # A fine-tuned run answers best with the system prompt it was trained with (else the
+        # chat template's default "You are SmolLM..." makes it sign as SmolLM).
+        self.default_system_prompt = default_system_prompt
 
     def check(self) -> None:
         """Cheap availability check (no model load): raises UnavailableError with the reason."""
@@ -243,6 +246,8 @@ class LocalProvider(Provider):
         # ttft includes queueing behind other columns (and an adapter's first load), as the user sees it.
         watch = Stopwatch()
         adapter = base.ensure_adapter(self.adapter_dir) if self.adapter_dir else None
+        if settings.system_prompt is None and self.default_system_prompt:
+            settings = settings.with_(system_prompt=self.default_system_prompt)
         inputs, tokens_in = base.encode(with_system_prompt(messages, settings), settings.max_tokens)
         stop = threading.Event()
         streamer = _make_streamer(base.tokenizer, watch)
@@ -250,6 +255,8 @@ class LocalProvider(Provider):
         kwargs = dict(inputs, max_new_tokens=settings.max_tokens, streamer=streamer,
                       stopping_criteria=_stopping(stop), do_sample=sampling,
                       pad_token_id=base.tokenizer.pad_token_id)
+        if settings.repetition_penalty != 1.0:
+            kwargs["repetition_penalty"] = settings.repetition_penalty
         if sampling:
             kwargs.update(temperature=settings.temperature, top_p=settings.top_p)
             if settings.seed is not None:

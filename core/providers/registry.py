@@ -129,7 +129,8 @@ def get_provider(spec: str, credentials: Credentials | None = None) -> Provider:
             base = result.get("base_model") or (job.params or {}).get("model") or "embedded"
             if not adapter:
                 raise UnavailableError("arena.err_adapter_missing", "arena.err_adapter_missing_hint", path=str(job.run_dir))
-            return LocalProvider(base, adapter_dir=adapter, spec=f"run:{job.id}")
+            return LocalProvider(base, adapter_dir=adapter, spec=f"run:{job.id}",
+                                 default_system_prompt=_training_system_prompt(job))
         model = result.get("fine_tuned_model")
         if not model:
             raise UnavailableError("arena.err_run_no_model", "arena.err_run_not_ready_hint", run=job.id, status=job.status)
@@ -234,3 +235,22 @@ def list_contestants(credentials: Credentials | None = None, probe: bool = False
         reason = check(spec, creds, probe=probe, lang=lang)
         out.append(Contestant(spec=spec, label=_label(spec, job, lang), available=reason is None, reason=reason))
     return out
+
+
+def _training_system_prompt(job) -> str | None:
+    """The system message of the run's first training example, if it had one."""
+    from core.dataset import iter_examples
+
+    path = (job.params or {}).get("dataset")
+    if not path:
+        return None
+    try:
+        for _line, example in iter_examples(path):
+            messages = example.get("messages") or []
+            if messages and isinstance(messages[0], dict) and messages[0].get("role") == "system":
+                content = messages[0].get("content")
+                return content if isinstance(content, str) and content.strip() else None
+            return None
+    except OSError:
+        return None
+    return None

@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core import dataset
 from core.errors import InputError
 from core.i18n import format_number, t
 from core.pricing import HOURS_PER_MONTH, PRICE_FIELDS, ModelPrice, get_price, gpu_table, trainable_models
@@ -174,27 +175,16 @@ def tokenizer_model(price: ModelPrice) -> str:
     return price.name
 
 
-def _dataset_api():
-    """The inspector's functions (core.dataset). Imported late: only the file path needs them all."""
-    try:
-        import core.dataset as dataset
-    except ImportError as exc:  # pragma: no cover - only while the inspector is missing
-        from core.errors import UnavailableError
-
-        raise UnavailableError("costs.error_inspector_missing") from exc
-    return dataset
-
-
 def token_limit(price: ModelPrice) -> int | None:
     """Max billed tokens per training example: the inspector's limit for the tokenizer model (the
     same number the inspector flags), none for the course example."""
     if price.provider == "legacy":
         return None
-    return _dataset_api().token_limit(tokenizer_model(price))
+    return dataset.token_limit(tokenizer_model(price))
 
 
 def auto_epochs(n_examples: int) -> int:
-    return int(_dataset_api().auto_epochs(n_examples))
+    return int(dataset.auto_epochs(n_examples))
 
 
 _INSPECTED: dict[tuple, BilledTokens] = {}   # (path, mtime, size, encoding, limit) -> counts
@@ -205,11 +195,10 @@ def _inspect(path: Path, model: str) -> BilledTokens:
     limit, so gpt-4o, gpt-4.1 and their Azure twins share one pass over the file."""
     from core.tokenizers import encoding_name_for_model
 
-    api = _dataset_api()
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, encoding_name_for_model(model), api.token_limit(model))
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, encoding_name_for_model(model), dataset.token_limit(model))
     if key not in _INSPECTED:
-        report = api.inspect_file(path, model)
+        report = dataset.inspect_file(path, model)
         n = int(report.n_examples)
         if n <= 0:
             raise InputError("costs.error_file_no_examples", "costs.error_file_no_examples_hint", path=str(path))

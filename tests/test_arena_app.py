@@ -2,25 +2,19 @@
 three columns answer at once (one fails with its reason), export, blind battle + vote + leaderboard."""
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
 import pytest
 
 from tests.arena_support import FakeOpenAI, fake_openai  # noqa: F401
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+from tests.browser_support import free_port
 
 
 @pytest.fixture(scope="module")
 def arena():
     from components.arena_app import demo
 
-    port = _free_port()
+    port = free_port()
     demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True)
     yield f"http://127.0.0.1:{port}/"
     demo.close()

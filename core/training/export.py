@@ -40,15 +40,19 @@ def _zip_folder(folder: Path, target: Path, arc_root: str) -> Path:
     return target
 
 
+def _zip_export(run_dir: Path, folder: Path, kind: str) -> Path:
+    """run_dir/exports/<run id>-<kind>.zip, rebuilt only when a file in folder is newer."""
+    target = run_dir / EXPORTS / f"{run_dir.name}-{kind}.zip"
+    newest = max(p.stat().st_mtime for p in folder.rglob("*") if p.is_file())
+    if target.is_file() and target.stat().st_mtime >= newest:
+        return target
+    return _zip_folder(folder, target, f"{run_dir.name}-{kind}")
+
+
 def zip_adapter(run_dir: str | Path) -> Path:
     """run_dir/exports/<run id>-adapter.zip (rebuilt only when the adapter is newer)."""
     run_dir = Path(run_dir)
-    source = adapter_dir(run_dir)
-    target = run_dir / EXPORTS / f"{run_dir.name}-adapter.zip"
-    newest = max(p.stat().st_mtime for p in source.rglob("*") if p.is_file())
-    if target.is_file() and target.stat().st_mtime >= newest:
-        return target
-    return _zip_folder(source, target, f"{run_dir.name}-adapter")
+    return _zip_export(run_dir, adapter_dir(run_dir), "adapter")
 
 
 def merge_adapter(run_dir: str | Path, out_dir: str | Path | None = None) -> Path:
@@ -82,11 +86,7 @@ def merge_adapter(run_dir: str | Path, out_dir: str | Path | None = None) -> Pat
 
 def zip_merged(run_dir: str | Path) -> Path:
     run_dir = Path(run_dir)
-    folder = merge_adapter(run_dir)
-    target = run_dir / EXPORTS / f"{run_dir.name}-merged.zip"
-    if target.is_file() and target.stat().st_mtime >= (folder / "config.json").stat().st_mtime:
-        return target
-    return _zip_folder(folder, target, f"{run_dir.name}-merged")
+    return _zip_export(run_dir, merge_adapter(run_dir), "merged")
 
 
 def _result(run_dir: Path) -> dict:

@@ -5,17 +5,23 @@
 
 Same model (embedded SmolLM2-135M-Instruct), same examples in the same order (variable-length chat
 from the bundled pt-BR and English support samples), same steps and hyperparameters (LoRA r=16 on
-all linear layers, lr 2e-4, batch 8, fp32, seed 42), each variant in its own fresh process:
+all linear layers, lr 2e-4, batch 8, fp32, seed 42; LoRA dropout 0 as in the lab's CPU preset —
+`--lora-dropout 0.05` for the Balanced preset's value), each variant in its own fresh process:
 
 - baseline: transformers Trainer + peft, DataCollatorForSeq2Seq padding each batch to its longest,
-  sdpa attention, transformers' own loss (logits for every position), no length grouping.
+  sdpa attention, transformers' own loss (logits for every position), no length grouping, OpenMP's
+  default waiting (spin 300,000 rounds, then sleep).
 - lab: core.training.train.make_trainer: padding-free packed batches with per-conversation
-  attention ("lab_varlen"), logits only where the loss needs them, OpenMP threads that sleep
-  instead of spinning (OMP_WAIT_POLICY=PASSIVE).
+  attention ("lab_varlen"), logits only where the loss needs them and the loss computed in chunks
+  from the hidden states (core/training/loss.py), LoRA layers with the scaling and sums folded into
+  the matmuls (core/training/fast_lora.py), and the OpenMP waiting its workers choose
+  (core/cpu_threads.py: a short spin on an idle machine, sleep on a busy one).
 
 Printed: useful (non-padding) tokens/s of each and the ratio; peak memory (max RSS); useful FLOP/s
-as a fraction of a torch fp32 matmul micro-benchmark measured in the same process; the eval loss of
-each final model, computed by the same function on the same held-out conversations. Step 1 is
+as a fraction of a torch fp32 matmul micro-benchmark measured in the same process, 5 rounds before
+and 5 after the training steps (best round = the target's reference; the median is printed too);
+the eval loss of each model before and after, computed by the same function on the same held-out
+conversations. Step 1 is
 warm-up and excluded from the rates. The machine is shared: read the ratios, not the absolutes.
 """
 from __future__ import annotations
@@ -36,23 +42,23 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 SAMPLES = [ROOT / "assets" / "samples" / "support_pt-BR.jsonl", ROOT / "assets" / "samples" / "support_en.jsonl"]
-HYPER = {"lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.05, "learning_rate": 2e-4, "max_length": 512,
+HYPER = {"lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.0, "learning_rate": 2e-4, "max_length": 512,
          "seed": 42, "target_modules": "all-linear", "warmup_ratio": 0.0, "lr_scheduler": "linear"}
 
 
-def matmul_gflops(size: int = 1024, repeats: int = 8, rounds: int = 3) -> float:
-    """Best of `rounds` timings of fp32 size x size matmuls (2 n^3 FLOPs each), in GFLOP/s."""
+def matmul_gflops(size: int = 1024, repeats: int = 8, rounds: int = 5) -> list[float]:
+    """GFLOP/s of each of `rounds` timings of `repeats` fp32 size x size matmuls (2 n^3 FLOPs each)."""
     import torch
 
     a, b = torch.randn(size, size), torch.randn(size, size)
     a @ b
-    best = float("inf")
+    rates = []
     for _ in range(rounds):
         start = time.perf_counter()
         for _ in range(repeats):
             a @ b
-        best = min(best, time.perf_counter() - start)
-    return 2 * size**3 * repeats / best / 1e9
+        rates.append(2 * size**3 * repeats / (time.perf_counter() - start) / 1e9)
+    return rates
 
 
 def load_examples(tokenizer, steps: int, batch: int, n_val: int = 24):
@@ -98,7 +104,8 @@ def eval_loss(model, tokenizer, val) -> float:
     """Token-weighted loss on the held-out conversations, one padded batch of 8 at a time (sdpa)."""
     import torch
 
-    from core.training.packing import PaddedCollator, selective_loss
+    from core.training.loss import selective_loss
+    from core.training.packing import PaddedCollator
 
     model.eval()
     model.base_model.model.set_attn_implementation("sdpa")
@@ -123,7 +130,7 @@ def run_variant(variant: str, steps: int, batch: int) -> dict:
     set_seed(HYPER["seed"])
     tokenizer = load_tokenizer("embedded")
     train, val = load_examples(tokenizer, steps, batch)
-    matmul = matmul_gflops()
+    matmul = matmul_gflops()  # measured before and after the training steps: the machine drifts
     step_times: list[float] = []
 
     class StepTimer(TrainerCallback):
@@ -138,6 +145,7 @@ def run_variant(variant: str, steps: int, batch: int) -> dict:
 
     run_dir = Path(tempfile.mkdtemp(prefix=f"bench-{variant}-"))
     if variant == "lab":
+        from core.training.fast_lora import fuse_lora_layers
         from core.training.train import Emitter, load_base_model, make_trainer
 
         cfg = LocalTrainConfig(**{**HYPER, "batch_size": batch, "max_steps": steps, "padding_free": True,
@@ -148,6 +156,7 @@ def run_variant(variant: str, steps: int, batch: int) -> dict:
         lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                           target_modules=target_module_list(cfg.target_modules), task_type="CAUSAL_LM")
         model = get_peft_model(model, lora)
+        fuse_lora_layers(model)
         trainer = make_trainer(cfg, model, tokenizer, train, [], run_dir, plan, Emitter(run_dir, False), steps)
         recorder = Recorder(trainer.data_collator)
         trainer.data_collator = recorder
@@ -168,6 +177,10 @@ def run_variant(variant: str, steps: int, batch: int) -> dict:
                    for e in train]
         recorder = Recorder(DataCollatorForSeq2Seq(tokenizer, padding="longest", label_pad_token_id=-100))
         trainer = Trainer(model=model, args=args, train_dataset=dataset, data_collator=recorder)
+    attention = model.base_model.model.config._attn_implementation
+    before = eval_loss(model, tokenizer, val)  # the untrained model (LoRA B starts at zero)
+    model.base_model.model.set_attn_implementation(attention)
+    model.train()
     trainer.add_callback(StepTimer())
     trainer.add_callback(Start())
     try:
@@ -189,20 +202,27 @@ def run_variant(variant: str, steps: int, batch: int) -> dict:
         "first_step_s": round(times[1] - times[0], 2),
         "useful_tokens": useful, "computed_tokens": sum(b["computed"] for b in steady),
         "useful_tokens_per_s": useful / seconds,
-        "useful_gflops_per_s": useful_flops / seconds / 1e9, "matmul_gflops_per_s": matmul,
+        "useful_gflops_per_s": useful_flops / seconds / 1e9,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-        "final_eval_loss": eval_loss(model, tokenizer, val), "threads": torch.get_num_threads(),
+        "final_eval_loss": eval_loss(model, tokenizer, val), "eval_loss_before": before,
+        **_matmul_summary(matmul + matmul_gflops()),
+        "threads": torch.get_num_threads(),
     }
 
 
-def spawn(variant: str, steps: int, batch: int) -> dict:
+def _matmul_summary(rates: list[float]) -> dict:
+    """The best round (the machine's peak: the target is judged on it) and the median round."""
+    ordered = sorted(rates)
+    return {"matmul_gflops_per_s": ordered[-1], "matmul_median_gflops_per_s": ordered[len(ordered) // 2]}
+
+
+def spawn(variant: str, steps: int, batch: int, lora_dropout: float) -> dict:
     env = dict(os.environ, PYTHONPATH=str(ROOT), TOKENIZERS_PARALLELISM="false", HF_HUB_OFFLINE="1")
-    if variant == "lab":
-        env["OMP_WAIT_POLICY"] = "PASSIVE"  # what the lab's workers get (core/jobs/runner.py)
-    else:
-        env.pop("OMP_WAIT_POLICY", None)  # the plain baseline: library defaults
+    for name in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT", "LAB_OMP_WAIT"):  # baseline: library defaults;
+        env.pop(name, None)  # lab: its worker decides, as core/training/train.py does
     out = subprocess.run([sys.executable, __file__, "--worker", variant, "--steps", str(steps),
-                          "--batch-size", str(batch)], env=env, capture_output=True, text=True, cwd=ROOT)
+                          "--batch-size", str(batch), "--lora-dropout", str(lora_dropout)],
+                         env=env, capture_output=True, text=True, cwd=ROOT)
     if out.returncode != 0:
         raise SystemExit(f"{variant} failed:\n{out.stderr[-3000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -213,20 +233,30 @@ def main() -> int:
     parser.add_argument("--steps", type=int, default=8)
     parser.add_argument("--batch-size", type=int, default=8)
     parser.add_argument("--repeats", type=int, default=1, help="alternate lab/baseline this many times")
+    parser.add_argument("--lora-dropout", type=float, default=HYPER["lora_dropout"],
+                        help="LoRA dropout of both variants (0 = the lab's CPU preset; 0.05 = Balanced)")
     parser.add_argument("--worker", choices=["lab", "baseline"], help=argparse.SUPPRESS)
     args = parser.parse_args()
+    HYPER["lora_dropout"] = args.lora_dropout
     if args.worker:
-        print(json.dumps(run_variant(args.worker, args.steps, args.batch_size)))
+        if args.worker == "lab":  # before torch loads, like the lab's worker
+            from core.cpu_threads import choose_for_training
+
+            wait = choose_for_training()
+        else:
+            wait = "OpenMP default"
+        print(json.dumps({**run_variant(args.worker, args.steps, args.batch_size), "cpu_wait": wait}))
         return 0
     runs = []
     for index in range(args.repeats):
         order = ["lab", "baseline"] if index % 2 == 0 else ["baseline", "lab"]
         for variant in order:
-            result = spawn(variant, args.steps, args.batch_size)
+            result = spawn(variant, args.steps, args.batch_size, args.lora_dropout)
             runs.append(result)
             print(f"  {variant:<8} {result['useful_tokens_per_s']:7.1f} useful tok/s  "
                   f"{result['useful_gflops_per_s']:6.1f} GFLOP/s (matmul {result['matmul_gflops_per_s']:.1f})  "
-                  f"eval loss {result['final_eval_loss']:.4f}  peak {result['peak_rss_mb']:.0f} MB", flush=True)
+                  f"eval loss {result['final_eval_loss']:.4f}  peak {result['peak_rss_mb']:.0f} MB  "
+                  f"threads wait: {result['cpu_wait']}", flush=True)
 
     def best(variant: str) -> dict:
         return max((r for r in runs if r["variant"] == variant), key=lambda r: r["useful_tokens_per_s"])
@@ -234,19 +264,22 @@ def main() -> int:
     lab, base = best("lab"), best("baseline")
     padding = 1 - base["useful_tokens"] / base["computed_tokens"]
     print()
-    print(f"Model SmolLM2-135M-Instruct, LoRA r=16 all-linear, fp32 CPU, {args.steps} steps x batch "
+    print(f"Model SmolLM2-135M-Instruct, LoRA r=16 all-linear dropout {args.lora_dropout}, fp32 CPU, {args.steps} steps x batch "
           f"{args.batch_size} (steps 2..{args.steps} timed), {lab['threads']} threads")
     print(f"baseline (Trainer + peft, pad to longest): {base['useful_tokens_per_s']:.1f} useful tok/s, "
           f"{100 * padding:.0f}% of computed tokens were padding, peak RSS {base['peak_rss_mb']:.0f} MB, "
-          f"eval loss {base['final_eval_loss']:.4f}")
-    print(f"lab (padding-free varlen + selective logits): {lab['useful_tokens_per_s']:.1f} useful tok/s, "
-          f"peak RSS {lab['peak_rss_mb']:.0f} MB, eval loss {lab['final_eval_loss']:.4f}")
+          f"eval loss {base['eval_loss_before']:.4f} before -> {base['final_eval_loss']:.4f}")
+    print(f"lab (padding-free varlen, selective chunked loss, fused LoRA): {lab['useful_tokens_per_s']:.1f} useful tok/s, "
+          f"peak RSS {lab['peak_rss_mb']:.0f} MB, eval loss {lab['eval_loss_before']:.4f} before -> "
+          f"{lab['final_eval_loss']:.4f}")
     print(f"speed-up (useful tokens/s): {lab['useful_tokens_per_s'] / base['useful_tokens_per_s']:.2f}x "
           f"(target >= 1.5x)")
     for name, run in (("lab", lab), ("baseline", base)):
         print(f"{name}: useful {run['useful_gflops_per_s']:.1f} GFLOP/s = "
               f"{100 * run['useful_gflops_per_s'] / run['matmul_gflops_per_s']:.0f}% of the fp32 matmul "
-              f"micro-benchmark ({run['matmul_gflops_per_s']:.1f} GFLOP/s, 1024^3, same process)")
+              f"micro-benchmark's best round ({run['matmul_gflops_per_s']:.1f} GFLOP/s, 1024^3, same process; "
+              f"{100 * run['useful_gflops_per_s'] / run['matmul_median_gflops_per_s']:.0f}% of its median round, "
+              f"{run['matmul_median_gflops_per_s']:.1f}) (target >= 60%)")
     print(f"eval loss lab - baseline: {lab['final_eval_loss'] - base['final_eval_loss']:+.4f} (target <= noise)")
     return 0
 

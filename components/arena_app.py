@@ -26,7 +26,9 @@ if str(ROOT) not in sys.path:  # `python components/arena_app.py` puts component
 # spin-waiting, idle teams burn the cores the active one needs: on 2 shared cores bench/bench_provider.py
 # measured three interleaved columns at x0.62-0.75 of one column's tokens/s with spinning and x0.93
 # with PASSIVE waiting. Must be set before torch is imported.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+from core.cpu_threads import sleep_when_idle  # noqa: E402
+
+sleep_when_idle(os.environ)
 
 import gradio as gr  # noqa: E402
 

@@ -35,7 +35,7 @@ def test_page_shows_the_form_and_explains_the_empty_state():
     assert not at.exception
     assert at.radio(key="train_backend").value == "local"
     assert at.radio(key="train_preset").value == "quick"
-    assert at.number_input(key="train_f_max_examples").value == 20
+    assert at.number_input(key="train_f_max_examples").value == 24
     assert at.number_input(key="train_f_lora_r").disabled  # presets lock the settings
     assert any("No run yet" in info.value for info in at.info)
     assert all(widget.help for widget in at.number_input)  # every setting explains itself

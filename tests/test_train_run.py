@@ -13,6 +13,7 @@ import psutil
 import pytest
 import torch
 
+from core.cpu_threads import _chosen_by_user
 from core.jobs import registry, runner
 from core.jobs.events import KINDS, read_all
 from tests.train.helpers import SIGN_OFF, tiny_params, wait_for, write_tiny_dataset
@@ -26,7 +27,8 @@ def _metrics(job_id: str) -> list[dict]:
 
 def _conversation_loss(model, tokenizer, dataset) -> float:
     from core.training.data import load_conversations, tokenize_conversation
-    from core.training.packing import PaddedCollator, selective_loss
+    from core.training.loss import selective_loss
+    from core.training.packing import PaddedCollator
 
     features = [vars(tokenize_conversation(tokenizer, c, 48)) for c in load_conversations(dataset)]
     with torch.no_grad():
@@ -55,6 +57,8 @@ def test_queue_stop_then_a_real_run_learns(tmp_path, embedded_model):
     assert all(isinstance(e["time"], float) and e["kind"] in KINDS for e in events)
     statuses = [e["status"] for e in events if e["kind"] == "status"]
     assert statuses[0] == "queued" and statuses[-1] == "succeeded" and "running" in statuses
+    if not _chosen_by_user(os.environ):  # the worker chose how its threads wait, and said so
+        assert len([e for e in events if e.get("key", "").startswith("train.log_cpu_wait_")]) == 1
     train = [e for e in events if e["kind"] == "metric" and "train_loss" in e]
     assert [e["step"] for e in train] == [1, 2, 3, 4, 5, 6] and {e["total_steps"] for e in train} == {6}
     assert all(e["tokens_per_s"] > 0 and "learning_rate" in e and "eta_s" in e for e in train)

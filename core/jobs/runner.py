@@ -249,9 +249,8 @@ def _spawn(job: Job) -> None:
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env.setdefault("PYTHONUNBUFFERED", "1")
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
-    # On a shared CPU, OpenMP threads that spin while waiting for a descheduled sibling make
-    # training several times slower (measured: 34 s vs 7 s per step at load 8 on 2 cores).
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    # How idle OpenMP threads wait is decided by the worker itself when it starts
+    # (core/cpu_threads.py): spinning is faster on an idle CPU, sleeping on a shared one.
     try:
         with open(run_dir / STDOUT_LOG, "ab") as out, open(run_dir / STDERR_LOG, "ab") as err:
             proc = subprocess.Popen(worker_command(job.id), cwd=REPO_ROOT, env=env,

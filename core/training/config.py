@@ -118,14 +118,14 @@ class LocalTrainConfig:
 
 # What each preset sets; everything else keeps the dataclass default.
 PRESET_VALUES: dict[str, dict] = {
-    # Quick demo (CPU, about 3 minutes): 20 conversations x 3 epochs = 60 passes of ~250 tokens
-    # (pt-BR sample) = ~15k tokens; at ~100-140 useful tokens/s on 2 AVX2 cores that is ~110-150 s,
-    # plus ~15 s of start-up and 4 evaluations on 5 held-out conversations (measured: 24 conversations
-    # took 3m29s on a partly busy machine, so 20). Batch 2 gives 30 updates: with a high learning
-    # rate, enough for a 135M model to pick up greeting, tone, emoji and sign-off (16 updates of
-    # batch 4 were not). Dropout is off (pointless for 3 epochs; its random masks cost ~15% of a
-    # CPU step).
-    "quick": {"max_examples": 20, "max_length": 384, "epochs": 3.0, "batch_size": 2, "learning_rate": 1e-3,
+    # Quick demo (CPU, about 3 minutes): 24 conversations x 3 epochs = 72 passes of ~250 tokens
+    # (pt-BR sample) = ~18k tokens; at ~170 useful tokens/s on 2 idle AVX2 cores that is ~105 s,
+    # plus ~15 s of start-up and 4 evaluations on held-out conversations (measured: 20 conversations
+    # in 2m03s on an idle machine, 3m29s for 24 on a partly busy one before the fused LoRA/loss).
+    # Batch 2 gives 36 updates: with a high learning rate, enough for a 135M model to pick up
+    # greeting, tone, emoji and sign-off (16 updates of batch 4 were not). Dropout is off
+    # (pointless for 3 epochs; its random masks cost 15-30% of a CPU step).
+    "quick": {"max_examples": 24, "max_length": 384, "epochs": 3.0, "batch_size": 2, "learning_rate": 1e-3,
               "lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.0, "target_modules": "all-linear",
               "val_fraction": 0.03, "warmup_ratio": 0.05},
     # Balanced: all examples, longer context, 3 epochs; minutes to tens of minutes on CPU.

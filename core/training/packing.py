@@ -10,9 +10,7 @@ slice (cu_seq_lens boundaries, like FlashAttention's varlen API). Because the na
 transformers' mask registry, the model builds no mask at all. tests/test_train_packing.py checks
 the losses equal the unpacked computation.
 
-The loss is computed only where it counts: logits (hidden x 49k vocab, a fifth of the model's
-FLOPs per token for SmolLM2) are produced only for positions whose next token is a trained
-assistant token (`logits_to_keep` with an index tensor).
+The loss side (logits only where a token is trained) is in core/training/loss.py.
 """
 from __future__ import annotations
 
@@ -31,23 +29,23 @@ def varlen_sdpa_attention(module, query, key, value, attention_mask, dropout: fl
 
     With cu_seq_lens_q (one packed row): causal attention per segment. Without it (ordinary
     generation or a single sequence): plain causal SDPA, or masked SDPA when a mask is given."""
-    groups = query.shape[1] // key.shape[1]
-    if groups > 1:  # grouped-query attention: expand k/v heads (SmolLM2: 9 query heads, 3 kv heads)
-        key = key.repeat_interleave(groups, dim=1)
-        value = value.repeat_interleave(groups, dim=1)
+    # Grouped-query attention (SmolLM2: 9 query heads share 3 k/v heads): SDPA reads the shared
+    # heads itself (enable_gqa) instead of copying them 3x.
+    gqa = query.shape[1] != key.shape[1]
     dropout = dropout if module.training else 0.0
     cu = kwargs.get("cu_seq_lens_q")
     if cu is not None and query.shape[0] == 1:
         bounds = cu.tolist() if torch.is_tensor(cu) else list(cu)
         outs = [F.scaled_dot_product_attention(query[:, :, s:e], key[:, :, s:e], value[:, :, s:e],
-                                               dropout_p=dropout, is_causal=True, scale=scaling)
+                                               dropout_p=dropout, is_causal=True, scale=scaling,
+                                               enable_gqa=gqa)
                 for s, e in zip(bounds[:-1], bounds[1:]) if e > s]
         out = torch.cat(outs, dim=2) if len(outs) > 1 else outs[0]
     else:
         q_len, kv_len = query.shape[2], key.shape[2]
         if attention_mask is not None and attention_mask.dim() == 4:
             out = F.scaled_dot_product_attention(query, key, value, attn_mask=attention_mask,
-                                                 dropout_p=dropout, scale=scaling)
+                                                 dropout_p=dropout, scale=scaling, enable_gqa=gqa)
         else:
             # No mask: causal when several new tokens (aligned to the end), full when decoding one.
             causal = q_len > 1
@@ -55,10 +53,10 @@ def varlen_sdpa_attention(module, query, key, value, attention_mask, dropout: fl
                 offset = kv_len - q_len
                 mask = torch.ones(q_len, kv_len, dtype=torch.bool, device=query.device).tril(offset)
                 out = F.scaled_dot_product_attention(query, key, value, attn_mask=mask,
-                                                     dropout_p=dropout, scale=scaling)
+                                                     dropout_p=dropout, scale=scaling, enable_gqa=gqa)
             else:
                 out = F.scaled_dot_product_attention(query, key, value, dropout_p=dropout,
-                                                     is_causal=causal, scale=scaling)
+                                                     is_causal=causal, scale=scaling, enable_gqa=gqa)
     return out.transpose(1, 2).contiguous(), None
 
 
@@ -112,30 +110,3 @@ class PaddedCollator:
             mask.append([1] * len(feature["input_ids"]) + [0] * pad)
         return {"input_ids": torch.tensor(ids), "labels": torch.tensor(labels),
                 "attention_mask": torch.tensor(mask)}
-
-
-def selective_loss(model, inputs: dict, num_items: int | torch.Tensor | None = None):
-    """Forward pass that computes logits only where the next token is trained, and the summed
-    cross-entropy divided by num_items (or the mean when not given). Returns (loss, n_tokens)."""
-    labels = inputs["labels"]
-    # Position t predicts token t+1: keep t where labels[t+1] is trained. Shapes [B, T-1].
-    targets = labels[:, 1:]
-    keep = targets != IGNORE
-    model_inputs = {k: v for k, v in inputs.items() if k != "labels"}
-    if labels.shape[0] == 1:
-        index = keep[0].nonzero(as_tuple=True)[0]  # positions in the single packed row
-        out = model(**model_inputs, logits_to_keep=index)
-        logits = out.logits[0]  # [K, V]
-        wanted = targets[0, index]
-    else:  # padded batch: a boolean [B, T] mask selects the positions (flattened to [K, V])
-        mask = torch.zeros_like(labels, dtype=torch.bool)
-        mask[:, :-1] = keep
-        out = model(**model_inputs, logits_to_keep=mask)
-        logits = out.logits.reshape(-1, out.logits.shape[-1])
-        wanted = targets[keep]
-    n_tokens = int(wanted.numel())
-    if n_tokens == 0:
-        return logits.sum() * 0.0, 0
-    loss = F.cross_entropy(logits.float(), wanted, reduction="sum")
-    denominator = num_items if num_items is not None else n_tokens
-    return loss / denominator, n_tokens

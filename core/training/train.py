@@ -17,9 +17,10 @@ import sys
 import time
 from pathlib import Path
 
-# Before torch is imported: OpenMP threads sleep instead of spinning while they wait, which keeps a
-# shared CPU usable (see core/jobs/runner.py for the measurement).
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+# Before torch is imported: idle OpenMP threads spin briefly on an idle machine, sleep on a busy one.
+from core.cpu_threads import choose_for_training  # noqa: E402
+
+CPU_WAIT = choose_for_training()
 
 from core.atomic import write_text  # noqa: E402
 from core.errors import InputError, UnavailableError  # noqa: E402
@@ -146,7 +147,8 @@ def make_trainer(cfg: LocalTrainConfig, model, tokenizer, train, val, run_dir: P
     from transformers import Trainer, TrainingArguments
 
     from core.training.callbacks import EventsCallback, TokenCounter
-    from core.training.packing import FlatCollator, PaddedCollator, selective_loss
+    from core.training.loss import selective_loss
+    from core.training.packing import FlatCollator, PaddedCollator
 
     steps = auto_steps(total_steps, cfg)
     counter = TokenCounter()
@@ -243,6 +245,7 @@ def train(cfg: LocalTrainConfig, run_dir: str | Path) -> dict:
     from transformers import set_seed
 
     from core.models import display_name, load_tokenizer, resolve_model
+    from core.training.fast_lora import fuse_lora_layers
 
     run_dir = Path(run_dir)
     started = time.time()
@@ -252,6 +255,8 @@ def train(cfg: LocalTrainConfig, run_dir: str | Path) -> dict:
     plan = plan_device(cfg)
     if plan["device"] == "cpu":
         emit.log("train.log_cpu_plain", threads=torch.get_num_threads())
+        if CPU_WAIT in ("spin", "sleep"):
+            emit.log(f"train.log_cpu_wait_{CPU_WAIT}")
     else:
         emit.log("train.log_device", device=plan["device"], precision=plan["precision"], method=plan["method"])
     set_seed(cfg.seed)
@@ -266,6 +271,7 @@ def train(cfg: LocalTrainConfig, run_dir: str | Path) -> dict:
     lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
                       target_modules=target_module_list(cfg.target_modules), task_type="CAUSAL_LM")
     model = get_peft_model(model, lora)
+    fuse_lora_layers(model)
     trainable, total = model.get_nb_trainable_parameters()
     emit.log("train.log_lora", trainable=f"{trainable:,}", total=f"{total:,}",
              percent=f"{100 * trainable / total:.2f}")

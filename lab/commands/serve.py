@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 
+from core.cpu_threads import sleep_when_idle
 from core.i18n import t
 from core.paths import REPO_ROOT
 
@@ -28,7 +29,7 @@ def run(args) -> int:
     env.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     # Busy-waiting OpenMP threads starve each other when several columns generate at once on a
     # small CPU (measured in bench/bench_provider.py): let idle threads sleep.
-    env.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    sleep_when_idle(env)
     children: list[subprocess.Popen] = []
     arena_script = REPO_ROOT / "components" / "arena_app.py"
     if not args.no_arena and arena_script.exists():

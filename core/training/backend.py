@@ -40,7 +40,10 @@ def train_command(run_dir: str | Path, num_processes: int = 1, cpu: bool = True)
 def run_job(job, emit) -> dict:
     cfg = LocalTrainConfig.from_dict(job.params)
     if cfg.num_processes <= 1:
+        from core.cpu_threads import choose_for_training
         from core.training.train import train
+
+        choose_for_training()  # the worker has not loaded torch yet: decide how its threads wait
 
         return train(cfg, job.run_dir)
     return _run_distributed(job, cfg, emit)

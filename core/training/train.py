@@ -17,17 +17,13 @@ import sys
 import time
 from pathlib import Path
 
-# Before torch is imported: idle OpenMP threads spin briefly on an idle machine, sleep on a busy one.
-from core.cpu_threads import choose_for_training  # noqa: E402
-
-CPU_WAIT = choose_for_training()
-
-from core.atomic import write_text  # noqa: E402
-from core.errors import InputError, UnavailableError  # noqa: E402
-from core.i18n import t  # noqa: E402
-from core.jobs.events import append_event  # noqa: E402
-from core.training.config import LocalTrainConfig, target_module_list  # noqa: E402
-from core.training.data import tokenize_all, training_conversations  # noqa: E402
+from core.atomic import write_text
+from core.cpu_threads import CHOICE, choose_for_training
+from core.errors import InputError, UnavailableError
+from core.i18n import t
+from core.jobs.events import append_event
+from core.training.config import LocalTrainConfig, target_module_list
+from core.training.data import tokenize_all, training_conversations
 
 CHECKPOINTS, ADAPTER, RESULT, CONFIG = "checkpoints", "adapter", "result.json", "config.json"
 
@@ -255,8 +251,8 @@ def train(cfg: LocalTrainConfig, run_dir: str | Path) -> dict:
     plan = plan_device(cfg)
     if plan["device"] == "cpu":
         emit.log("train.log_cpu_plain", threads=torch.get_num_threads())
-        if CPU_WAIT in ("spin", "sleep"):
-            emit.log(f"train.log_cpu_wait_{CPU_WAIT}")
+        if os.environ.get(CHOICE) in ("spin", "sleep"):  # set by choose_for_training() in this process
+            emit.log(f"train.log_cpu_wait_{os.environ[CHOICE]}")
     else:
         emit.log("train.log_device", device=plan["device"], precision=plan["precision"], method=plan["method"])
     set_seed(cfg.seed)
@@ -331,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    choose_for_training()  # before torch loads: how idle CPU threads wait (core/cpu_threads.py)
     args = build_parser().parse_args(argv)
     run_dir = Path(args.run_dir)
     cfg = load_run_config(run_dir)

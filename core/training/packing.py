@@ -7,7 +7,7 @@ from position_ids for sdpa/eager, but that mask is T x T: with 8 conversations o
 is 2000^2 scores per head where only 8 x 250^2 are needed (8x the attention work). So the lab
 registers its own attention function, "lab_varlen", which runs causal SDPA on each conversation's
 slice (cu_seq_lens boundaries, like FlashAttention's varlen API). Because the name is not in
-transformers' mask registry, the model builds no mask at all. tests/test_train_packing.py checks
+transformers' mask registry, the model builds no mask at all. tests/test_train_data.py checks
 the losses equal the unpacked computation.
 
 The loss side (logits only where a token is trained) is in core/training/loss.py.

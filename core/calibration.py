@@ -1,7 +1,8 @@
 """How fast this machine trains LoRA, measured rather than guessed.
 
-A few real training steps (peft LoRA r=16 on every linear layer, AdamW) of a model loaded with
-core.models.load_model, on random token batches: the first step is a warm-up (allocations, kernel
+A few real training steps (peft LoRA r=16 on every linear layer, AdamW, with the trainer's own fused
+LoRA layers and loss from core/training) of a model loaded with core.models.load_model, on random
+token batches: the first step is a warm-up (allocations, kernel
 selection) and is not timed. The result feeds the cost calculator's local estimate and the training
 launcher's time/memory estimate, and is cached in LAB_HOME/calibration.json per (model, device, seq_len)
 so pages do not re-measure on every run. About 5-15 s on 2 CPU cores for the embedded 135M model.
@@ -151,11 +152,14 @@ def _measure(model: str, seq_len: int, steps: int, batch_size: int, progress, ti
     from peft import LoraConfig, get_peft_model
 
     from core.models import load_model
+    from core.training.fast_lora import fuse_lora_layers
+    from core.training.loss import selective_loss
 
     loaded, _tokenizer = load_model(model, device=None if device == "cpu" else device)
     lora = LoraConfig(r=LORA_RANK, lora_alpha=2 * LORA_RANK, lora_dropout=0.0, target_modules="all-linear",
                       task_type="CAUSAL_LM")
     peft_model = get_peft_model(loaded, lora)
+    fuse_lora_layers(peft_model)  # measure what the trainer runs
     peft_model.train()
     trainable = [p for p in peft_model.parameters() if p.requires_grad]
     optimizer = torch.optim.AdamW(trainable, lr=1e-4)
@@ -167,7 +171,7 @@ def _measure(model: str, seq_len: int, steps: int, batch_size: int, progress, ti
 
     def step(batch) -> None:
         batch = batch.to(peft_model.device)
-        loss = peft_model(input_ids=batch, labels=batch).loss
+        loss, _ = selective_loss(peft_model, {"input_ids": batch, "labels": batch})
         loss.backward()
         optimizer.step()
         optimizer.zero_grad(set_to_none=True)

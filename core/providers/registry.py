@@ -245,12 +245,11 @@ def _training_system_prompt(job) -> str | None:
     if not path:
         return None
     try:
-        for _line, example in iter_examples(path):
-            messages = example.get("messages") or []
-            if messages and isinstance(messages[0], dict) and messages[0].get("role") == "system":
-                content = messages[0].get("content")
-                return content if isinstance(content, str) and content.strip() else None
-            return None
+        first = next(iter_examples(path), None)
     except OSError:
         return None
+    messages = (first[1].get("messages") or []) if first else []
+    if messages and isinstance(messages[0], dict) and messages[0].get("role") == "system":
+        content = messages[0].get("content")
+        return content if isinstance(content, str) and content.strip() else None
     return None

@@ -4,7 +4,7 @@ Tokens come from tokenizing the actual (split, capped) training data with the mo
 Speed comes from core.calibration.calibrate() when the cost module provides it (a short real
 training measurement, cached in LAB_HOME); otherwise from a 0.3 s matmul micro-benchmark: a LoRA
 step costs ~4 x params FLOPs per token (forward 2N + backward through frozen weights 2N, no weight
-gradients), at about 40% of the matmul rate (what bench/bench_train.py measures for the lab).
+gradients), at about 55% of the matmul rate (bench/bench_train.py measures 58-66% for the lab).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from core.training.config import LocalTrainConfig
 
-EFFICIENCY = 0.40  # useful / matmul FLOP/s of the lab trainer on CPU (bench/bench_train.py: 40%)
+EFFICIENCY = 0.55  # useful / matmul FLOP/s of the lab trainer on CPU (bench/bench_train.py: 58-66%)
 STARTUP_S = 15.0  # imports, model load, first evaluation
 
 
@@ -37,10 +37,8 @@ def _calibration(model: str, seq_len: int) -> dict | None:
     except ImportError:
         return None
     try:
-        try:  # a cached measurement of this model on this machine is good enough
-            return calibrate(model=model, seq_len=seq_len, steps=3, use_cache=True)
-        except TypeError:
-            return calibrate(model=model, seq_len=seq_len, steps=3)
+        # a cached measurement of this model on this machine is good enough
+        return calibrate(model=model, seq_len=seq_len, steps=3, use_cache=True)
     except Exception:  # noqa: BLE001 - an estimate must never block training
         return None
 

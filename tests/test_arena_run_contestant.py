@@ -1,7 +1,7 @@
 """A finished local run answers with the system prompt it was trained on, not the template's default."""
 from core.jobs import registry
 from core.paths import ASSETS
-from core.providers.registry import get_provider
+from core.providers.contestants import get_provider
 
 
 def _finished_run(dataset: str) -> str:

@@ -6,7 +6,7 @@ adapters, OpenAI / Azure OpenAI / OpenAI-compatible endpoints, and RAG over eith
 """
 from core.providers.base import Answer, ChatSettings, Provider, StreamItem, collect
 from core.providers.parallel import Column, stream_columns
-from core.providers.registry import Contestant, Credentials, check, get_provider, list_contestants
+from core.providers.contestants import Contestant, Credentials, check, get_provider, list_contestants
 
 __all__ = ["Answer", "ChatSettings", "Column", "Contestant", "Credentials", "Provider", "StreamItem",
            "check", "collect", "get_provider", "list_contestants", "stream_columns"]

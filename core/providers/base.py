@@ -19,6 +19,8 @@ from abc import ABC, abstractmethod
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Iterable, Iterator, Union
 
+from core.errors import LabError
+
 
 @dataclass
 class ChatSettings:
@@ -36,6 +38,9 @@ class ChatSettings:
     rag_k: int = 3  # RAG contestants: how many chunks to retrieve
     rag_collection: str = "default"
     lang: str | None = None  # the interface language (RAG prompt language when known)
+    # Local models only: logit bonus for tokens that occur in the retrieved sources (0 = off), so a
+    # small model copies the fact it was given instead of inventing one (core.rag owns the processor).
+    copy_bias: float = 0.0
 
     def __post_init__(self) -> None:
         self.temperature = max(0.0, float(self.temperature))
@@ -128,6 +133,18 @@ class Provider(ABC):
     def complete(self, messages: list[dict], settings: ChatSettings) -> Answer:
         """The whole answer at once (evaluation, scripts)."""
         return collect(self.stream(messages, settings))
+
+    def complete_batch(self, conversations: list[list[dict]], settings: ChatSettings) -> list[Answer]:
+        """One Answer per conversation, in order (evaluation). The default answers one at a time;
+        local models override it to generate a whole batch in one `generate` call. A contestant
+        that cannot answer one conversation returns an Answer with `error` set for it."""
+        out: list[Answer] = []
+        for messages in conversations:
+            try:
+                out.append(self.complete(messages, settings))
+            except LabError as err:
+                out.append(Answer(contestant=self.spec, error=err.message(settings.lang)))
+        return out
 
 
 def collect(stream: Iterable[StreamItem]) -> Answer:

@@ -41,6 +41,8 @@ class ChatSettings:
     # Local models only: logit bonus for tokens that occur in the retrieved sources (0 = off), so a
     # small model copies the fact it was given instead of inventing one (core.rag owns the processor).
     copy_bias: float = 0.0
+    # Strings that end an answer early (local: generate's stop_strings; hosted: the API's `stop`).
+    stop: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.temperature = max(0.0, float(self.temperature))
@@ -49,6 +51,8 @@ class ChatSettings:
         self.repetition_penalty = min(2.0, max(1.0, float(self.repetition_penalty)))
         if self.seed is not None and int(self.seed) < 0:
             self.seed = None
+        self.copy_bias = max(0.0, float(self.copy_bias))
+        self.stop = tuple(str(s) for s in (self.stop or ()) if str(s))
         if self.system_prompt is not None and not str(self.system_prompt).strip():
             self.system_prompt = None
 

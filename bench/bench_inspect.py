@@ -37,8 +37,23 @@ WORDS = ("the customer order refund shipping delivery account password reset inv
          "pedido entrega reembolso conta senha não obrigado bicicleta bateria garantia assinatura "
          "aluguel capacete cadeado depósito manutenção quando onde como posso trocar cancelar "
          "1 2 3 10 30 48 149 219 299 R$ km h , . ? ! — 🚲 São Paulo Curitiba Florianópolis").split()
-SYSTEM_PROMPTS = [
-    "You are Pia, Pedala's support assistant. Be warm, concise and practical. " * k for k in (2, 4, 6, 8, 12)
+SYSTEM_PROMPTS = [  # five prompts of different lengths (~20 to ~250 tokens), as real files mix them
+    "You are Pia, Pedala's support assistant. Be warm, concise and practical.",
+    "You are Pia, the support assistant of Pedala, an e-bike company in Brazil. Answer in the customer's "
+    "language, keep answers short, and sign off as Pia.",
+    "You are Pia, Pedala's support assistant. Pedala rents and sells e-bikes in São Paulo, Curitiba and "
+    "Florianópolis. Plans: Basic R$ 89/month, Plus R$ 149/month, Pro R$ 219/month. Deliveries take up to 3 "
+    "business days. Never promise refunds: explain the policy and open a ticket.",
+    "Você é a Pia, assistente de atendimento da Pedala. Responda com cordialidade e objetividade, sempre em "
+    "português do Brasil. Planos: Básico R$ 89/mês, Plus R$ 149/mês, Pro R$ 219/mês. Entregas em até 3 dias "
+    "úteis. Para trocas e devoluções, explique a política de 7 dias e abra um chamado. Nunca peça a senha do "
+    "cliente. Assine como Pia.",
+    "You are Pia, Pedala's support assistant. Rules: 1) greet the customer by name when you know it; 2) answer "
+    "only from Pedala's policies; 3) for orders, call get_order_status with the order number before answering; "
+    "4) battery range is 40 to 80 km depending on the model and the terrain; 5) maintenance is free in the first "
+    "year at any Pedala hub; 6) helmets and locks are sold separately; 7) the deposit for rentals is refunded "
+    "within 5 business days after the bike is returned; 8) if the customer is upset, apologise once and "
+    "propose a concrete next step; 9) sign off as Pia, Pedala Support.",
 ]
 TOOLS = [{"type": "function", "function": {
     "name": "get_order_status", "description": "Look up the status of a Pedala order.",

@@ -1,9 +1,12 @@
 """The Home page's environment panel: GPU or not, keys present (never their values), embedded
-model ready, online or offline. The online probe is cached for a minute so reruns stay fast."""
+model ready (with a button that prepares it: a non-coder should not need a terminal), online or
+offline. The online probe is cached for a minute so reruns stay fast."""
 from __future__ import annotations
 
 import streamlit as st
 
+from components.shell import friendly_errors
+from core import models
 from core.environment import environment_report
 from core.i18n import t
 
@@ -38,6 +41,24 @@ def environment_panel() -> None:
     st.caption(device_text)
     if device == "cpu":
         st.caption(t("home.env_cpu_note"))
+    if st.session_state.pop("home_model_prepared", False):
+        st.success(t("home.prepare_done"), icon="✅")
     if not report["embedded_model_ready"]:
-        st.warning(t("home.env_model_missing"))
+        _prepare_button()
     st.caption(t("home.env_home", path=report["lab_home"]))
+
+
+def _prepare_button() -> None:
+    """Convert the embedded model here (~20-40 s on a laptop CPU), with a live status box."""
+    st.warning(t("home.env_model_missing"), icon="📦")
+    if not st.button(t("home.prepare_button"), key="home_prepare_model", type="primary",
+                     help=t("home.prepare_help")):
+        return
+    with st.status(t("home.prepare_running"), expanded=True) as status:
+        st.write(t("home.prepare_step"))
+        with friendly_errors():
+            models.prepare_embedded()
+        status.update(label=t("home.prepare_done"), state="complete", expanded=False)
+    _report.clear()
+    st.session_state["home_model_prepared"] = True
+    st.rerun()

@@ -14,19 +14,16 @@ import streamlit as st
 from components.shell import friendly_errors
 from core.errors import LabError
 from core.hosted import winddown
-from core.hosted.client import (DEFAULT_AZURE_API_VERSION, normalize_backend, provider_name,
-                                resolve_credentials)
 from core.i18n import format_number, t
+from core.openai_edge import DEFAULT_AZURE_API_VERSION, TYPED_KEYS, normalize_backend, provider_name, resolve_credentials
 from core.secrets import get_secret, mask
 
-SESSION_KEYS = ("openai_api_key", "openai_base_url", "azure_openai_api_key", "azure_openai_endpoint",
-                "azure_openai_api_version")
 NONE = "—"
 
 
 def _typed() -> dict:
     """The secrets typed in this browser session (never written anywhere)."""
-    return {name: st.session_state.get(name) for name in SESSION_KEYS if st.session_state.get(name)}
+    return {name: st.session_state.get(name) for name in TYPED_KEYS if st.session_state.get(name)}
 
 
 def _key_status(env_name: str, session_name: str) -> None:

@@ -8,12 +8,13 @@ dead worker shows up as failed with its reason and the next queued job starts.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import streamlit as st
 
 from components.run_charts import enough_points, loss_figure
-from components.shell import friendly_errors
-from core.i18n import format_number, t
+from components.shell import friendly_errors, use_page_language
+from core.i18n import format_date, format_duration, format_number, t
 
 STATUS_ICON = {"queued": "⏳", "running": "🏃", "succeeded": "✅", "failed": "❌", "cancelled": "⏹️",
                "paused": "⏸️"}
@@ -25,13 +26,14 @@ def status_label(status: str) -> str:
     return f"{STATUS_ICON.get(status, '🔄')} {status if label == f'train.status.{status}' else label}"
 
 
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    seconds = int(round(max(0, seconds)))
-    minutes, sec = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{sec:02d}" if hours else f"{minutes}:{sec:02d}"
+def dataset_name(job) -> str:
+    """The file a job trains on, as its name (local: dataset; hosted: training_file)."""
+    path = job.params.get("dataset") or job.params.get("training_file") or ""
+    return Path(str(path)).name
+
+
+def job_name(job) -> str:
+    return job.params.get("name") or job.params.get("suffix") or ""
 
 
 def event_text(event: dict) -> str:
@@ -95,8 +97,23 @@ def _progress(job, summary: dict) -> None:
                    help=t("train.help.monitor_eval_loss"))
 
 
+def _confirm(armed: str, job, text: str, action) -> None:
+    """A destructive action asks first: Confirm runs it, Cancel disarms."""
+    if st.session_state.get(armed) and not job.finished:
+        st.warning(text)
+        yes, no, _ = st.columns([1, 1, 4])
+        if yes.button(t("common.confirm"), key=f"{armed}_yes", type="primary"):
+            st.session_state[armed] = False
+            with friendly_errors():
+                action()
+            st.rerun(scope="app")
+        if no.button(t("common.cancel"), key=f"{armed}_no"):
+            st.session_state[armed] = False
+            st.rerun(scope="app")
+
+
 def _controls(job) -> None:
-    """Stop (asks first) and Resume, for local jobs (hosted jobs have their own buttons)."""
+    """Stop (asks first) and Resume of a local run."""
     from core.jobs import runner
     from core.jobs.registry import RESUMABLE
 
@@ -110,20 +127,43 @@ def _controls(job) -> None:
         with friendly_errors():
             runner.resume(job.id)
         st.rerun(scope="app")
-    if st.session_state.get(armed) and not job.finished:
-        st.warning(t("train.stop_confirm", job_id=job.id))
-        yes, no, _ = st.columns([1, 1, 4])
-        if yes.button(t("common.confirm"), key=f"train_stop_yes_{job.id}", type="primary"):
-            st.session_state[armed] = False
-            with friendly_errors():
-                runner.stop(job.id)
-            st.rerun(scope="app")
-        if no.button(t("common.cancel"), key=f"train_stop_no_{job.id}"):
-            st.session_state[armed] = False
-            st.rerun(scope="app")
+    _confirm(armed, job, t("train.stop_confirm", job_id=job.id), lambda: runner.stop(job.id))
 
 
-def _body(job_id: str) -> None:
+HOSTED_KEYS = ("openai_api_key", "openai_base_url", "azure_openai_api_key", "azure_openai_endpoint",
+               "azure_openai_api_version")
+
+
+def _hosted_controls(job) -> None:
+    """Pause / Resume / Cancel (asks first) of a hosted job, with the keys typed in this session."""
+    from core.hosted import backend as hosted
+    from core.jobs import registry
+
+    typed = {name: st.session_state[name] for name in HOSTED_KEYS if st.session_state.get(name)}
+    result = job.result or {}
+    # Resume a paused job, or re-attach a watcher that gave up while the remote job was still going.
+    can_resume = job.status == registry.PAUSED or (
+        job.status in (registry.FAILED, registry.CANCELLED) and not result.get("cancel_requested")
+        and result.get("remote_status") not in ("succeeded", "failed", "cancelled"))
+    armed = f"train_hosted_cancel_armed_{job.id}"
+    pause, resume, cancel, _ = st.columns([1, 1, 1, 3])
+    if pause.button(t("hosted.form.pause"), key=f"train_hosted_pause_{job.id}", disabled=not job.active,
+                    help=t("hosted.help.pause")):
+        with friendly_errors():
+            hosted.pause(job.id, typed)
+        st.rerun(scope="app")
+    if resume.button(t("hosted.form.resume"), key=f"train_hosted_resume_{job.id}", disabled=not can_resume,
+                     help=t("hosted.help.resume")):
+        with friendly_errors():
+            hosted.resume(job.id, typed)
+        st.rerun(scope="app")
+    if cancel.button(t("hosted.form.cancel"), key=f"train_hosted_cancel_{job.id}", disabled=job.finished,
+                     help=t("hosted.help.cancel")):
+        st.session_state[armed] = True
+    _confirm(armed, job, t("hosted.form.cancel_confirm"), lambda: hosted.cancel_remote(job.id, typed))
+
+
+def _body(job_id: str):
     from core.jobs import registry, runner
     from core.jobs.events import summarize
 
@@ -131,16 +171,18 @@ def _body(job_id: str) -> None:
     job = registry.get_job(job_id)
     if job is None:
         st.info(t("train.monitor_unknown", job_id=job_id))
-        return
+        return None
     events = _reader(job_id)
     summary = summarize(events)
-    name = job.params.get("name") or job.params.get("suffix") or ""
+    name = " · ".join(part for part in (job_name(job), dataset_name(job)) if part)
     st.markdown(t("train.monitor_header", job_id=job.id, backend=t(f"train.backend.{job.backend}"),
                   status=status_label(job.status), name=f" · {name}" if name else ""))
     if job.status == "queued":
         st.info(t("train.monitor_queued", lane=job.lane))
     if job.backend == "local":
         _controls(job)
+    else:
+        _hosted_controls(job)
     if job.error and job.status in ("failed", "cancelled"):
         first, _, rest = job.error.partition("\n")
         (st.error if job.status == "failed" else st.warning)(first)
@@ -164,11 +206,22 @@ def _body(job_id: str) -> None:
             st.code("\n".join(lines), language=None, height=260)
         else:
             st.caption(t("train.monitor_log_empty"))
+    return job
 
 
 @st.fragment(run_every=2)
 def _live(job_id: str) -> None:
-    _body(job_id)
+    # A fragment rerun runs only this function, not the page above it: the session's language must
+    # be set again here, or the live panel falls back to English.
+    use_page_language()
+    job = _body(job_id)
+    # The runs table below is outside this fragment: when the job ends, redraw the whole page so the
+    # table does not keep saying "running · 11/36" for a run that has finished.
+    seen = st.session_state.setdefault("_train_seen_active", {})
+    if job is not None:
+        was_active, seen[job_id] = seen.get(job_id), job.active
+        if was_active and not job.active:
+            st.rerun(scope="app")
 
 
 def render(job_id: str | None) -> None:
@@ -193,18 +246,27 @@ def _rows(jobs) -> list[dict]:
         result = job.result or {}
         rows.append({
             t("train.col_id"): job.id,
-            t("train.col_name"): job.params.get("name") or job.params.get("suffix") or "",
+            t("train.col_name"): job_name(job),
+            t("train.col_dataset"): dataset_name(job),
             t("train.col_backend"): t(f"train.backend.{job.backend}"),
             t("train.col_status"): status_label(job.status),
             t("train.col_model"): result.get("base_model_name") or result.get("fine_tuned_model")
             or job.params.get("model") or "",
-            t("train.col_created"): time.strftime("%Y-%m-%d %H:%M", time.localtime(job.created_at)),
+            t("train.col_created"): f"{format_date(job.created_at)} {time.strftime('%H:%M', time.localtime(job.created_at))}",
             t("train.col_duration"): format_duration(job.duration_s),
-            t("train.col_progress"): f"{summary['step']}/{summary.get('total_steps', '?')}" if "step" in summary else "",
+            t("train.col_progress"): progress_text(job, summary),
             t("train.col_train_loss"): result.get("final_train_loss", summary.get("train_loss")),
             t("train.col_eval_loss"): result.get("final_eval_loss", summary.get("eval_loss")),
         })
     return rows
+
+
+def progress_text(job, summary: dict) -> str:
+    """"step/total": a run that succeeded did every step, whichever step it last logged."""
+    total = summary.get("total_steps")
+    if job.status == "succeeded" and total:
+        return f"{total}/{total}"
+    return f"{summary['step']}/{total or '?'}" if "step" in summary else ""
 
 
 def selected_job_ids(jobs) -> list[str]:

@@ -1,6 +1,7 @@
 """What every Streamlit page shares: the language switch and turning core errors into messages."""
 from __future__ import annotations
 
+import json
 from contextlib import contextmanager
 
 import streamlit as st
@@ -40,3 +41,29 @@ def friendly_errors(stop: bool = True):
         show_error(err)
         if stop:
             st.stop()
+
+
+def file_uploader(label: str, *, key: str, types: list[str], limit_mb: int, **kwargs):
+    """st.file_uploader with its own texts in the page's language and the lab's real size limit.
+
+    Streamlit draws "Upload" and "200MB per file • JSONL" in English and offers no parameter for
+    them, so a style rule scoped to this widget (its `st-key-<key>` class) hides those two texts and
+    shows the translated ones in their place; the size limit itself is enforced by max_upload_size.
+    """
+    scope = f".st-key-{key} [data-testid='stFileUploaderDropzone']"
+    limit = t("common.upload_limit", limit=limit_mb, types=", ".join(x.upper() for x in types))
+    st.html(f"""<style>
+{scope} button [data-testid='stMarkdownContainer'] p,
+{scope} [data-testid='stFileUploaderDropzoneInstructions'] span {{font-size: 0}}
+{scope} button [data-testid='stMarkdownContainer'] p::after {{content: {_css_string(t("common.upload_button"))};
+  font-size: 0.875rem}}
+{scope} [data-testid='stFileUploaderDropzoneInstructions'] span::after {{content: {_css_string(limit)};
+  font-size: 0.875rem}}
+</style>""")
+    return st.file_uploader(label, type=types, key=key, max_upload_size=limit_mb, **kwargs)
+
+
+def _css_string(text: str) -> str:
+    """A CSS string literal: JSON's escaping of quotes and backslashes is valid CSS, and < is
+    escaped so the text cannot close the <style> element."""
+    return json.dumps(text, ensure_ascii=False).replace("<", "\\3c ")

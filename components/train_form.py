@@ -12,42 +12,53 @@ from pathlib import Path
 
 import streamlit as st
 
-from components.shell import friendly_errors, show_error
+from components.shell import file_uploader, friendly_errors, show_error
+from core.dataset.samples import list_samples
+from core.dataset.store import MAX_UPLOAD_MB, save_upload
 from core.errors import LabError
-from core.i18n import format_number, t
+from core.i18n import current_language, format_number, t
+from core.paths import subdir
 from core.training.config import GROUPS, PRESETS, LocalTrainConfig, field_specs
 
 UPLOAD = "__upload__"
 FORM_FIELDS = [spec for spec in field_specs() if spec["name"] not in ("dataset", "preset")]
 
 
-def _dataset_options() -> dict[str, str]:
-    """path -> label: the inspector's dataset, bundled chat samples, files in LAB_HOME/datasets."""
-    from core.paths import subdir
-
+def _dataset_options(last_used: str | None) -> dict[str, str]:
+    """path -> label: the inspector's dataset, the last run's dataset, bundled chat samples, files in
+    LAB_HOME/datasets."""
     options: dict[str, str] = {}
     handed = st.session_state.get("lab_dataset") or {}
     if handed.get("path") and Path(handed["path"]).is_file():
         options[str(handed["path"])] = t("train.dataset_from_inspector", name=handed.get("name") or Path(handed["path"]).name)
-    try:
-        from core.dataset.samples import list_samples
-
-        from core.i18n import current_language
-
-        samples = [s for s in list_samples() if s.get("format") == "chat" and "broken" not in s["file"]]
-        samples.sort(key=lambda s: s.get("lang") != current_language())  # the reader's language first
-        for sample in samples:
-            options.setdefault(sample["path"], t("train.dataset_sample", name=sample["file"]))
-    except (ImportError, OSError, ValueError, KeyError):
-        pass
+    samples = [s for s in list_samples() if s.get("format") == "chat" and "broken" not in s["file"]]
+    samples.sort(key=lambda s: s.get("lang") != current_language())  # the reader's language first
+    for sample in samples:
+        options.setdefault(sample["path"], t("train.dataset_sample", name=sample["file"]))
     for path in sorted(subdir("datasets").glob("*.jsonl")):
         options.setdefault(str(path), t("train.dataset_saved", name=path.name))
+    if last_used and last_used not in options and Path(last_used).is_file():
+        options[last_used] = t("train.dataset_last_run", name=Path(last_used).name)
     return options
 
 
+def last_run_dataset() -> str | None:
+    """The dataset of the newest local run: the registry keeps it in the job's params, so a reload
+    (a new browser session) comes back to the data the user was training on."""
+    from core.jobs import registry
+
+    for job in registry.list_jobs(backend="local", limit=20):
+        if job.params.get("dataset"):
+            return str(job.params["dataset"])
+    return None
+
+
 def _pick_dataset() -> str | None:
-    options = _dataset_options()
+    last_used = last_run_dataset()
+    options = _dataset_options(last_used)
     choices = list(options) + [UPLOAD]
+    if "train_dataset" not in st.session_state and not st.session_state.get("lab_dataset") and last_used in options:
+        st.session_state["train_dataset"] = last_used  # a fresh session: the last run's data, not the first sample
     preferred = st.session_state.get("train_dataset_pending")
     if preferred in choices:
         st.session_state["train_dataset"] = preferred
@@ -57,12 +68,10 @@ def _pick_dataset() -> str | None:
                           help=t("train.help.dataset"))
     if chosen != UPLOAD:
         return chosen
-    uploaded = st.file_uploader(t("train.dataset_upload_label"), type=["jsonl"], key="train_upload",
-                                help=t("train.help.dataset_upload"))
+    uploaded = file_uploader(t("train.dataset_upload_label"), types=["jsonl"], limit_mb=MAX_UPLOAD_MB,
+                             key="train_upload", help=t("train.help.dataset_upload"))
     if uploaded is None:
         return None
-    from core.dataset.store import save_upload
-
     with friendly_errors():
         path = save_upload(uploaded, uploaded.name, size=uploaded.size)
     st.session_state["train_dataset_pending"] = str(path)
@@ -93,7 +102,7 @@ def _validate(path: str, model: str) -> bool:
         st.error(t("train.dataset_has_errors", count=report.severity_counts.get("error", 0)))
         for finding in [f for f in report.findings if f.severity == "error"][:5]:
             st.caption(t("train.dataset_finding", line=finding.line, message=finding.message, hint=finding.hint))
-        st.page_link("lab/inspector_page.py", label=t("train.open_inspector"), icon="🔎")
+        st.page_link("inspector_page.py", label=t("train.open_inspector"), icon="🔎")
         return False
     st.success(t("train.dataset_ok", examples=format_number(report.n_examples),
                  tokens=format_number(report.tokens_total), trained=format_number(report.trained_tokens_total)))
@@ -238,7 +247,7 @@ def render() -> str | None:
         if multi:
             cfg = LocalTrainConfig.from_dict({**cfg.to_dict(), "num_processes": max(2, cfg.num_processes)})
         with friendly_errors():
-            job = submit_local(cfg, name=name or None)
+            job = submit_local(cfg, name=name or Path(path).stem)  # the registry keeps a name to show
         st.session_state["train_job"] = job.id
         st.toast(t("train.started", job_id=job.id), icon="🚀")
         return job.id

@@ -7,12 +7,14 @@ answer containing <script> shows as text. Files are written atomically under LAB
 from __future__ import annotations
 
 import html
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from core.atomic import write_text
-from core.i18n import current_language, format_number, normalize, t
+from core.costs import format_money
+from core.i18n import current_language, format_date, format_number, normalize, t
 from core.paths import subdir
 from core.providers.base import Answer
 
@@ -35,10 +37,6 @@ class Comparison:
 def money(usd: float | None, lang: str | None = None) -> str:
     if usd is None:
         return t("arena.metric_unknown", lang)
-    try:
-        from core.costs import format_money
-    except ImportError:  # pragma: no cover - the costs module ships with the lab
-        return f"${usd:.6f}"
     return format_money(usd, lang=lang)
 
 
@@ -67,7 +65,7 @@ def metrics_line(answer: Answer, lang: str | None = None) -> str:
 
 def to_markdown(comparison: Comparison, lang: str | None = None) -> str:
     lang = normalize(lang or current_language())
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(comparison.created_at))
+    when = _when(comparison, lang)
     out = [f"# {t('arena.export_title', lang)}", "", f"_{t('arena.export_generated', lang, when=when)}_", "",
            f"## {t('arena.export_question', lang)}", "", _md_quote(comparison.question), ""]
     for column in comparison.columns:
@@ -81,11 +79,33 @@ def to_markdown(comparison: Comparison, lang: str | None = None) -> str:
         out += [f"| {label} | {value} |" for label, value in metrics(answer, lang)]
         out.append("")
         if answer.sources:
-            out += [f"**{t('arena.sources', lang)}**", ""]
-            out += [f"{s.get('n', i + 1)}. **{_md_safe(s.get('title', s.get('doc_id', '')))}** — {_md_safe(s.get('snippet', ''))}"
-                    for i, s in enumerate(answer.sources)]
-            out.append("")
+            out += [sources_markdown(answer, lang), ""]
     return "\n".join(out).rstrip() + "\n"
+
+
+def _when(comparison: Comparison, lang: str) -> str:
+    return f"{format_date(comparison.created_at, lang)} {time.strftime('%H:%M', time.localtime(comparison.created_at))}"
+
+
+def inert(text) -> str:
+    """Document or model text shown as itself inside Markdown, on one line: HTML escaped and Markdown
+    punctuation backslash-escaped (a source's own #, |, * or <script> must not render)."""
+    escaped = html.escape(" ".join(str(text or "").split()), quote=False)
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|>~$])", r"\\\1", escaped)
+
+
+def sources_markdown(answer: Answer, lang: str | None = None) -> str:
+    """The sources under a RAG answer; each source's evidence (the sentence holding the answer, when
+    core.rag found one) highlighted under it. Every string from a document goes through inert()."""
+    if not answer.sources:
+        return ""
+    lines = [f"**{t('arena.sources', lang)}**", ""]
+    for number, source in enumerate(answer.sources, start=1):
+        lines.append(f"{source.get('n', number)}. **{inert(source.get('title', source.get('doc_id', '')))}** — "
+                     f"{inert(source.get('snippet', ''))}")
+        if source.get("evidence"):
+            lines.append(f"   <mark>🔎 {inert(source['evidence'])}</mark>")
+    return "\n".join(lines)
 
 
 def _md_safe(text: str) -> str:
@@ -109,7 +129,7 @@ def to_html(comparison: Comparison, lang: str | None = None) -> str:
     """A standalone HTML page. Every string from a user or a model goes through html.escape."""
     lang = normalize(lang or current_language())
     e = lambda s: html.escape(str(s), quote=True)  # noqa: E731
-    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(comparison.created_at))
+    when = _when(comparison, lang)
     cols = []
     for column in comparison.columns:
         answer = column.answer

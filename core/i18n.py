@@ -11,7 +11,9 @@ The current language is a context variable: a Streamlit script run sets it at th
 from __future__ import annotations
 
 import contextvars
+import datetime as dt
 import json
+import math
 import os
 import string
 from functools import lru_cache
@@ -85,3 +87,36 @@ def format_number(value: float, lang: str | None = None, decimals: int = 0) -> s
     if normalize(lang or current_language()) == "pt-BR":
         text = text.replace(",", "\0").replace(".", ",").replace("\0", ".")
     return text
+
+
+def format_duration(seconds: float | None, lang: str | None = None) -> str:
+    """The one way the lab writes a span of time: '42 s', '3 min 05 s', '2 h 05 min', '2.1 days'.
+
+    Seconds in, because every clock the lab reads (ETA, run duration, estimates) counts seconds.
+    """
+    if seconds is None or not math.isfinite(seconds):
+        return "–"
+    total = max(0, int(round(seconds)))
+    if total < 60:
+        return t("common.duration_seconds", lang, s=total)
+    minutes, sec = divmod(total, 60)
+    if minutes < 60:
+        return t("common.duration_minutes", lang, m=minutes, s=f"{sec:02d}")
+    hours, minutes = divmod(minutes, 60)
+    if hours < 48:
+        return t("common.duration_hours", lang, h=hours, m=f"{minutes:02d}")
+    return t("common.duration_days", lang, n=format_number(total / 86400, lang, 1))
+
+
+def format_date(when: float | dt.date | str | None, lang: str | None = None) -> str:
+    """The one way the lab writes a day: 2026-05-07 in English, 07/05/2026 in Portuguese.
+
+    Takes a Unix timestamp (local time), a date/datetime or an ISO string; None gives '–'.
+    """
+    if when is None or when == "":
+        return "–"
+    if isinstance(when, str):
+        when = dt.date.fromisoformat(when[:10])
+    elif isinstance(when, (int, float)):
+        when = dt.datetime.fromtimestamp(when)
+    return t("common.date_format", lang, year=f"{when.year:04d}", month=f"{when.month:02d}", day=f"{when.day:02d}")

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import importlib.metadata
 import os
-import shutil
 import socket
-import tempfile
 from pathlib import Path
 
+from core.atomic import save_pretrained
 from core.errors import InputError, UnavailableError
 from core.paths import model_cache_dir
 
@@ -66,17 +65,7 @@ def prepare_embedded() -> Path:
     model.is_quantized = False
     if hasattr(model.config, "quantization_config"):
         del model.config.quantization_config
-    tmp = Path(tempfile.mkdtemp(prefix=f".{_CACHE_NAME}.", dir=target.parent))
-    try:
-        model.save_pretrained(tmp, safe_serialization=True)
-        tokenizer.save_pretrained(tmp)
-        if target.exists():
-            shutil.rmtree(target)
-        os.replace(tmp, target)
-    finally:
-        if tmp.exists():
-            shutil.rmtree(tmp, ignore_errors=True)
-    return target
+    return save_pretrained(target, model, tokenizer)
 
 
 def is_online(host: str = "huggingface.co", port: int = 443, timeout: float = 1.5) -> bool:

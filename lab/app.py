@@ -19,12 +19,18 @@ from core.i18n import t  # noqa: E402
 st.set_page_config(page_title="Fine-Tuning Lab", page_icon="🧪", layout="wide")
 language_switch()
 
+HOME = st.Page("home_page.py", title=t("nav.home"), icon="🏠", default=True)  # served at "/"
 PAGES = [
-    st.Page("home_page.py", title=t("nav.home"), icon="🏠", url_path="home", default=True),
+    HOME,
     st.Page("inspector_page.py", title=t("nav.inspector"), icon="🔎", url_path="inspector"),
     st.Page("costs_page.py", title=t("nav.costs"), icon="💰", url_path="costs"),
     st.Page("train_page.py", title=t("nav.train"), icon="🏋️", url_path="train"),
     st.Page("arena_page.py", title=t("nav.arena"), icon="⚔️", url_path="arena"),
     st.Page("documents_page.py", title=t("nav.documents"), icon="📚", url_path="documents"),
+    st.Page("guide_page.py", title=t("nav.guide"), icon="🧭", url_path="guide"),
+    st.Page("concepts_page.py", title=t("nav.concepts"), icon="📖", url_path="concepts"),
 ]
-st.navigation(PAGES).run()
+# The default page's address is "/", so "/home" (a typed or bookmarked URL) would say "Page not found"
+# first: a hidden page answers there and forwards to Home.
+HOME_ALIAS = st.Page(lambda: st.switch_page(HOME), title=t("nav.home"), url_path="home", visibility="hidden")
+st.navigation([*PAGES, HOME_ALIAS]).run()

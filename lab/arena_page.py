@@ -63,7 +63,16 @@ if not arena_running(base_url):
         st.rerun()
     st.stop()
 
-st.link_button(t("arena.page_open"), url, key="arena_open_tab")
+open_tab, evaluate = st.columns(2)
+open_tab.link_button(t("arena.page_open"), url, key="arena_open_tab")
+# The contestants picked inside the embedded arena live in its own process, out of this page's
+# reach: the evaluation starts from the arena's default line-up (base, newest run, RAG).
+if evaluate.button(t("arena.page_evaluate"), key="arena_evaluate", help=t("arena.page_evaluate_help")):
+    from core.arena.battle import default_specs
+    from core.providers import list_contestants
+
+    st.session_state["eval_preselect"] = {"contestants": [s for s in default_specs(list_contestants(lang=lang)) if s]}
+    st.switch_page("eval_page.py")
 height = st.slider(t("arena.page_height"), 600, 2400, 1400, step=100, key="arena_height",
                    help=t("arena.page_height_help"))
 st.iframe(url, height=height)

@@ -18,7 +18,7 @@ import streamlit as st  # noqa: E402
 from components.cost_charts import break_even_chart, training_bar_chart  # noqa: E402
 from components.shell import friendly_errors, use_page_language  # noqa: E402
 from core import costs  # noqa: E402
-from core.i18n import format_number, t  # noqa: E402
+from core.i18n import format_date, format_duration, format_number, t  # noqa: E402
 from core.pricing import OVERRIDABLE, load_pricing, wind_down  # noqa: E402
 
 DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
@@ -27,9 +27,10 @@ lang = use_page_language()  # also passed to format_func: widgets may be re-rend
 st.title(t("costs.title"))
 st.caption(t("costs.intro"))
 dates = wind_down()
-st.warning(t("costs.wind_down", closed=dates.get("closed_to_new_organisations"),
-             no_new_jobs=dates.get("no_new_jobs_after"), retire=dates.get("models_retire"),
-             retired=dates.get("already_retired")), icon="⏳")
+st.warning(t("costs.wind_down", closed=format_date(dates.get("closed_to_new_organisations"), lang),
+             no_new_jobs=format_date(dates.get("no_new_jobs_after"), lang),
+             retire=format_date(dates.get("models_retire"), lang),
+             retired=format_date(dates.get("already_retired"), lang)), icon="⏳")
 
 # ---------------------------------------------------------------- 1. the dataset
 st.header(t("costs.section_dataset"))
@@ -122,16 +123,21 @@ with training_box, friendly_errors():  # a bad number is explained right under t
                             rag_context_tokens=costs.rag_context_tokens(k_chunks, chunk_tokens),
                             cached_instructions=cached)
     with st.spinner(t("costs.counting")):
-        est = costs.estimate(model_name, dataset, epochs=epochs, usage=usage, overrides=overrides,
-                             currency=currency or "", exchange_rate=rate, compare=True)
+        est = costs.estimate_costs(model_name, dataset, epochs=epochs, usage=usage, overrides=overrides,
+                                   currency=currency or "", exchange_rate=rate, compare=True)
 
 
-def money(usd: float | None) -> str:
-    """USD, and the chosen currency beside it."""
-    text = costs.format_money(usd, lang=lang)
-    if est.currency != "USD" and usd is not None:
-        text += f" · {costs.format_money(usd, est.currency, est.exchange_rate, lang)}"
-    return text
+def usd(value: float | None) -> str:
+    """One USD amount, escaped for Markdown (metric boxes, captions and tooltips are Markdown)."""
+    return costs.markdown_money(costs.format_money(value, lang=lang))
+
+
+def money(value: float | None, markdown: bool = True) -> str:
+    """USD, and the chosen currency beside it ("$0.27 · R$ 1.43": escaped, or `$…$` draws as LaTeX)."""
+    text = costs.format_money(value, lang=lang)
+    if est.currency != "USD" and value is not None:
+        text += f" · {costs.format_money(value, est.currency, est.exchange_rate, lang)}"
+    return costs.markdown_money(text) if markdown else text
 
 
 # ---------------------------------------------------------------- 3. the training bill (drawn above)
@@ -140,19 +146,19 @@ with training_box:
     p = est.price
     if p.overridden:
         st.info(t("costs.overridden_banner", fields=", ".join(
-            t("costs.overridden_item", name=t(f"costs.price.{f}"), old=costs.format_money(p.default(f)),
-              new=costs.format_money(getattr(p, f))) for f in OVERRIDABLE if f in p.overridden)), icon="✏️")
+            t("costs.overridden_item", name=t(f"costs.price.{f}"), old=usd(p.default(f)),
+              new=usd(getattr(p, f))) for f in OVERRIDABLE if f in p.overridden)), icon="✏️")
     m1, m2, m3 = st.columns(3)
     m1.metric(t("costs.metric_billed"), format_number(est.training.billed_tokens, lang),
               help=t("costs.metric_billed_help", per_epoch=format_number(est.dataset.billed_tokens_per_epoch, lang),
                      epochs=est.training.epochs))
     m2.metric(t("costs.metric_epochs"), f"{est.training.epochs} ({t('costs.epochs_mode_' + est.training.epochs_mode)})")
     if est.training.usd is None:
-        m3.metric(t("costs.metric_training"), t("costs.per_hour_training", price=costs.format_money(p.training_per_hour)))
+        m3.metric(t("costs.metric_training"), t("costs.per_hour_training", price=usd(p.training_per_hour)))
     else:
         m3.metric(t("costs.metric_training") + (" ✎" if "training" in p.overridden else ""), money(est.training.usd))
     st.caption(t("costs.training_formula", tokens=format_number(est.training.billed_tokens, lang),
-                 price=costs.format_money(p.training), usd=costs.format_money(est.training.usd, lang=lang)))
+                 price=usd(p.training), usd=usd(est.training.usd)))
     if est.dataset.truncated_examples:
         st.warning(t("costs.truncated_note", n=format_number(est.dataset.truncated_examples, lang)))
     st.subheader(t("costs.compare_title"))
@@ -162,7 +168,7 @@ with training_box:
         t("costs.col_billed"): r["billed_tokens"],
         t("costs.col_epochs"): r["epochs"],
         t("costs.col_price"): r["price_per_1m"],
-        t("costs.col_cost"): money(r["training_usd"]),
+        t("costs.col_cost"): money(r["training_usd"], markdown=False),
     } for r in est.comparison])
     st.dataframe(table, hide_index=True, width="stretch", key="costs_compare_table")
     st.plotly_chart(training_bar_chart(est.comparison, model_name, est.currency, est.exchange_rate),
@@ -176,7 +182,7 @@ for col, key in zip(cols, ("base", "fine_tuned", "rag")):
     col.metric(t(f"costs.setup_{key}"), money(getattr(est.monthly, key)),
                help=t("costs.monthly_metric_help", prompt=format_number(est.monthly.prompt_tokens[key], lang),
                       answer=format_number(est.usage.answer_tokens, lang),
-                      per_query=costs.format_money(est.monthly.per_query[key], lang=lang)))
+                      per_query=usd(est.monthly.per_query[key])))
 if est.monthly.hosting:
     st.caption(t("costs.hosting_note", money=money(est.monthly.hosting)))
 st.markdown(t("costs.first_month", base=money(est.first_month["base"]), fine_tuned=money(est.first_month["fine_tuned"]),
@@ -223,7 +229,7 @@ if device == "cpu":
         range_factors = costs.measured_range(measured)
         st.caption(t("costs.calibration_result", speed=format_number(speed, lang, 1), model=measured["model"],
                      seq_len=measured["seq_len"], steps=measured["steps"], memory=format_number(measured["peak_memory_mb"], lang),
-                     when=measured["measured_at"]))
+                     when=format_date(measured["measured_at"], lang)))
     else:
         st.info(t("costs.calibration_missing"))
 else:
@@ -238,12 +244,12 @@ if speed:
                                               watts=watts if own else 0.0, usd_per_kwh=kwh if own else 0.0,
                                               range_factors=range_factors)
     a, b, c = st.columns(3)
-    a.metric(t("costs.local_time"), costs.format_duration(local.hours, lang),
-             help=t("costs.local_time_help", low=costs.format_duration(local.hours_low, lang),
-                    high=costs.format_duration(local.hours_high, lang)))
+    a.metric(t("costs.local_time"), format_duration(local.hours * 3600, lang),  # hours -> seconds
+             help=t("costs.local_time_help", low=format_duration(local.hours_low * 3600, lang),
+                    high=format_duration(local.hours_high * 3600, lang)))
     b.metric(t("costs.local_cost"), money(local.total_usd),
-             help=t("costs.local_cost_help", rent=costs.format_money(local.rent_usd, lang=lang),
-                    kwh=format_number(local.energy_kwh, lang, 2), power=costs.format_money(local.electricity_usd, lang=lang)))
+             help=t("costs.local_cost_help", rent=usd(local.rent_usd),
+                    kwh=format_number(local.energy_kwh, lang, 2), power=usd(local.electricity_usd)))
     c.metric(t("costs.local_range"), f"{money(local.total_low)} – {money(local.total_high)}")
     st.caption(t("costs.local_range_explained_measured" if device == "cpu" else "costs.local_range_explained_table",
                  low=format_number(local.range_factors[0], lang, 2), high=format_number(local.range_factors[1], lang, 2),

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.shell import friendly_errors, show_error, use_page_language
+from components.shell import file_uploader, friendly_errors, show_error, use_page_language
 from core.errors import LabError
 from core.i18n import LANGUAGES, format_number, t
 from core.rag import get_index, sources
@@ -55,9 +55,9 @@ for tab, code in zip(tabs, [*LANGUAGES, None]):
 
 # ---- upload --------------------------------------------------------------------------------------
 st.subheader(t("rag.upload_header"))
-files = st.file_uploader(t("rag.upload_label"), type=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
-                         accept_multiple_files=True, key="rag_upload",
-                         help=t("rag.upload_help", limit_mb=MAX_UPLOAD_BYTES // 2**20))
+files = file_uploader(t("rag.upload_label"), types=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
+                      limit_mb=MAX_UPLOAD_BYTES // 2**20, accept_multiple_files=True, key="rag_upload",
+                      help=t("rag.upload_help", limit_mb=MAX_UPLOAD_BYTES // 2**20))
 upload_lang = st.selectbox(t("rag.upload_lang_label"), [*LANGUAGES, ANY_LANGUAGE], key="rag_upload_lang",
                            format_func=lambda c: language_name(None if c == ANY_LANGUAGE else c),
                            help=t("rag.upload_lang_help"))

@@ -2,8 +2,10 @@
 import streamlit as st
 
 from components.environment_panel import environment_panel
+from components.guide_path import guided_path
 from components.shell import use_page_language
-from core.i18n import t
+from core.hosted import winddown
+from core.i18n import format_date, t
 
 use_page_language()
 
@@ -11,19 +13,11 @@ st.title(t("home.title"))
 st.markdown(t("home.intro"))
 
 st.subheader(t("home.path_title"))
-steps = [
-    ("inspector_page.py", "🔎", "home.step_data", "home.step_data_help"),
-    ("costs_page.py", "💰", "home.step_costs", "home.step_costs_help"),
-    ("train_page.py", "🏋️", "home.step_train", "home.step_train_help"),
-    ("arena_page.py", "⚔️", "home.step_compare", "home.step_compare_help"),
-]
-for column, (page, icon, label, help_key) in zip(st.columns(len(steps)), steps):
-    with column.container(border=True):
-        st.page_link(page, label=t(label), icon=icon)
-        st.caption(t(help_key))
+guided_path()   # the lesson's steps with this session's progress (components/guide_path.py)
 
 st.info(t("home.lesson"), icon="💡")
-st.warning(t("home.openai_winddown"), icon="📅")
+st.warning(t("home.openai_winddown", closed=format_date(winddown.CLOSED_TO_NEW_ORGS),
+             last_day=format_date(winddown.NO_NEW_JOBS_AFTER), retire=format_date(winddown.MODELS_RETIRE)), icon="📅")
 
 st.subheader(t("home.env_title"))
 environment_panel()

@@ -6,7 +6,7 @@ happens in core/ (the job engine and the trainer); training never runs in this s
 """
 import streamlit as st
 
-from components import run_monitor, train_form
+from components import hosted_form, run_monitor, train_form
 from components.shell import use_page_language
 from core.i18n import t
 
@@ -23,14 +23,7 @@ if backend == "local":
     st.subheader(t("train.new_run"))
     started = train_form.render()
 else:
-    try:
-        from components import hosted_form
-    except ImportError:
-        hosted_form = None
-    if hosted_form is None:
-        st.info(t("train.hosted_missing"))
-    else:
-        started = hosted_form.render(backend)
+    started = hosted_form.render(backend)
 
 st.divider()
 st.subheader(t("train.monitor_title"))
@@ -39,4 +32,4 @@ job_id = started or picked or st.session_state.get("train_job") or run_monitor.d
 run_monitor.render(job_id)
 
 st.subheader(t("train.runs_title"))
-run_monitor.render_runs(backend)
+run_monitor.render_runs()  # every backend in one table: hosted jobs and local runs side by side

@@ -1,11 +1,12 @@
-"""Comparison export (Markdown/HTML, escaped) and preset questions (samples + held-out split)."""
+"""Comparison export (Markdown/HTML, escaped) and arena questions (samples + a run's held-out split)."""
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from core import comparison, presets
+from core import comparison
+from core.arena import questions
 from core.errors import InputError
 from core.providers import Answer
 
@@ -52,30 +53,44 @@ def test_save_writes_under_lab_home_exports(lab_home):
 
 
 def test_sample_questions_cover_both_languages():
-    questions = presets.sample_questions("pt-BR")
-    langs = [q["lang"] for q in questions]
+    samples = questions.sample_questions("pt-BR")
+    langs = [q["lang"] for q in samples]
     assert langs.count("en") >= 8 and langs.count("pt-BR") >= 8 and langs[0] == "pt-BR"
-    assert all(q["question"].strip() and q["expected"].strip() for q in questions)
+    assert all(q["question"].strip() and q["expected"].strip() for q in samples)
 
 
-def test_held_out_questions_come_from_the_validation_split(lab_home):
+def test_held_out_questions_come_from_the_runs_own_validation_split(lab_home):
+    from core.jobs import registry
+    from core.training.config import LocalTrainConfig
+    from core.training.data import training_conversations
+
     folder = lab_home / "datasets"
     folder.mkdir()
     rows = [{"messages": [{"role": "system", "content": "You are Pia."}, {"role": "user", "content": f"Question {i}?"},
                           {"role": "assistant", "content": f"Answer {i}."}]} for i in range(30)]
     path = folder / "support.jsonl"
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
-    held = presets.held_out_questions(path)
-    assert len(held) == 3  # 10% of 30 lines, the training split's share
-    assert all(h["question"].startswith("Question ") for h in held)
-    assert all(h["reference"] == h["question"].replace("Question", "Answer").replace("?", ".") for h in held)
-    assert held == presets.held_out_questions(path)  # seeded: the same questions every time
-    assert ("support.jsonl", str(path)) in presets.dataset_choices()
+    cfg = LocalTrainConfig.from_dict({"dataset": str(path), "preset": "custom", "val_fraction": 0.2, "seed": 7})
+    job = registry.create_job("local", cfg.to_dict(), lane="cpu", status="succeeded")
+    train, _val = training_conversations(cfg, job.run_dir / "data")  # what the run saves in its folder
+    trained = {m["content"] for conversation in train for m in conversation if m["role"] == "user"}
+
+    held = questions.held_out_questions(job.id)
+    assert len(held.questions) == 6  # 20% of 30 lines: the run's own share, not a fixed 10%
+    assert all(h["question"].startswith("Question ") for h in held.questions)
+    assert all(h["reference"] == h["question"].replace("Question", "Answer").replace("?", ".") for h in held.questions)
+    assert not trained & {h["question"] for h in held.questions}  # held out means held out
+    assert held.note("en") == ("Run " + job.id + " kept 20% of support.jsonl aside (seed 7) and never trained "
+                               "on it: these questions come from that part.")
+    assert questions.run_for_dataset(str(path)) == job.id
+    assert [j.id for j in questions.runs_with_held_out()] == [job.id]
 
 
-def test_held_out_refuses_files_outside_the_lab(tmp_path):
-    outside = tmp_path / "x.jsonl"
-    outside.write_text('{"messages": []}\n')
-    for bad in (outside, "/etc/passwd", "../../etc/passwd.jsonl"):
+def test_a_run_without_a_validation_split_says_so(lab_home):
+    from core.jobs import registry
+
+    job = registry.create_job("local", {"dataset": "x.jsonl", "val_fraction": 0}, lane="cpu", status="succeeded")
+    for missing in (job.id, "no-such-run"):
         with pytest.raises(InputError):
-            presets.held_out_questions(bad)
+            questions.held_out_questions(missing)
+    assert questions.runs_with_held_out() == [] and questions.run_for_dataset(None) is None

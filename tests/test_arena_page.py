@@ -50,3 +50,22 @@ def test_page_embeds_the_running_arena_with_language_and_dataset(monkeypatch):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_evaluate_button_hands_the_default_contestants_to_the_evaluation_page(monkeypatch):
+    import pytest
+
+    if not (Path(PAGE).parent / "eval_page.py").is_file():
+        pytest.skip("the Evaluation page (lab/eval_page.py) is not in this tree yet")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Up)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("LAB_ARENA_URL", f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        at = AppTest.from_file(str(Path(PAGE).parent / "app.py"), default_timeout=60).run()
+        at.switch_page("arena_page.py").run()
+        at.button(key="arena_evaluate").click().run()
+        assert not at.exception
+        assert at.session_state["eval_preselect"] == {"contestants": ["base", "rag"]}  # no finished run yet
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -65,7 +65,7 @@ def test_currency_comparison_and_portuguese_text(capsys):
                  "--currency", "BRL", "--exchange-rate", "5"]) == 0
     out = capsys.readouterr().out
     assert "Tokens cobrados (todas as épocas): 300.000" in out and "R$ 4,50" in out
-    assert "2027-01-06" in out  # the wind-down is stated
+    assert "06/01/2027" in out  # the wind-down is stated, as a Portuguese date
 
 
 @pytest.mark.parametrize("args, fragment", [

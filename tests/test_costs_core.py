@@ -11,6 +11,7 @@ import pytest
 from core import costs
 from core.costs import DatasetSpec, UsageSpec
 from core.errors import InputError
+from core.i18n import format_duration
 from core.paths import REPO_ROOT
 from core.pricing import get_price, gpu_table, load_pricing, trainable_models, wind_down
 
@@ -169,7 +170,7 @@ def test_rag_context_is_chunks_times_chunk_size():
 
 # ------------------------------------------------------------------------------ the course's worked example
 def test_the_course_worked_example_with_its_legacy_prices():
-    est = costs.estimate("legacy_course_example", DatasetSpec(n_examples=1000, tokens_per_example=500), epochs=1,
+    est = costs.estimate_costs("legacy_course_example", DatasetSpec(n_examples=1000, tokens_per_example=500), epochs=1,
                          usage=UsageSpec(queries_per_month=10_000, prompt_tokens=300, answer_tokens=200))
     assert est.training.billed_tokens == 500_000
     assert est.training.usd == pytest.approx(4.0)
@@ -178,7 +179,7 @@ def test_the_course_worked_example_with_its_legacy_prices():
 
 
 def test_the_worked_example_through_overrides_of_another_model():
-    est = costs.estimate("gpt-4o-mini", DatasetSpec(n_examples=1000, tokens_per_example=500), epochs=1,
+    est = costs.estimate_costs("gpt-4o-mini", DatasetSpec(n_examples=1000, tokens_per_example=500), epochs=1,
                          usage=UsageSpec(queries_per_month=10_000, prompt_tokens=250, answer_tokens=250),
                          overrides={"training": 8, "ft_input": "12", "ft_output": 12.0, "base_input": 0.15})
     assert (est.training.usd, est.monthly.fine_tuned, est.first_month["fine_tuned"]) == pytest.approx((4, 60, 64))
@@ -243,10 +244,10 @@ def test_bad_usage_and_currency_never_produce_nan():
     for usage in (UsageSpec(queries_per_month=0), UsageSpec(prompt_tokens="x"), UsageSpec(answer_tokens=float("inf")),
                   UsageSpec(instruction_tokens=-1), UsageSpec(queries_per_month=10**13)):
         with pytest.raises(InputError):
-            costs.estimate("gpt-4o-mini", spec, usage=usage)
+            costs.estimate_costs("gpt-4o-mini", spec, usage=usage)
     for code, rate in (("R$", 5), ("BRL", 0), ("BRL", "nan"), ("BRL", None), ("", 1)):
         with pytest.raises(InputError):
-            costs.estimate("gpt-4o-mini", spec, currency=code, exchange_rate=rate)
+            costs.estimate_costs("gpt-4o-mini", spec, currency=code, exchange_rate=rate)
 
 
 # ------------------------------------------------------------------------------ break-even
@@ -272,7 +273,7 @@ def test_billed_tokens_equal_the_inspectors(model):
     from core.dataset import inspect_file
 
     report = inspect_file(SUPPORT_EN, model)
-    est = costs.estimate(model, DatasetSpec(path=SUPPORT_EN))
+    est = costs.estimate_costs(model, DatasetSpec(path=SUPPORT_EN))
     assert est.dataset.billed_tokens_per_epoch == report.billed_tokens_per_epoch
     assert est.training.epochs == report.epochs_auto
     assert est.training.billed_tokens == report.billed_tokens
@@ -292,13 +293,13 @@ def test_comparison_counts_each_model_with_its_own_tokenizer():
 
 def test_missing_file_is_a_clear_error(tmp_path):
     with pytest.raises(InputError) as err:
-        costs.estimate("gpt-4o-mini", DatasetSpec(path=str(tmp_path / "nope.jsonl")))
+        costs.estimate_costs("gpt-4o-mini", DatasetSpec(path=str(tmp_path / "nope.jsonl")))
     assert "nope.jsonl" in err.value.message()
 
 
 # ------------------------------------------------------------------------------ money and exports
 def test_currency_conversion_and_formatting():
-    est = costs.estimate("legacy_course_example", DatasetSpec(n_examples=1000, tokens_per_example=500), epochs=1,
+    est = costs.estimate_costs("legacy_course_example", DatasetSpec(n_examples=1000, tokens_per_example=500), epochs=1,
                          currency="brl", exchange_rate="5.5")
     assert est.currency == "BRL" and est.to_dict()["converted"]["training"] == pytest.approx(22.0)
     assert costs.format_money(4, "BRL", 5.5, "pt-BR") == "R$ 22,00"
@@ -308,7 +309,7 @@ def test_currency_conversion_and_formatting():
 
 
 def test_markdown_and_csv_exports_carry_the_numbers_and_the_marks():
-    est = costs.estimate("gpt-4o-mini", DatasetSpec(n_examples=1000, tokens_per_example=500), epochs=1,
+    est = costs.estimate_costs("gpt-4o-mini", DatasetSpec(n_examples=1000, tokens_per_example=500), epochs=1,
                          usage=UsageSpec(prompt_tokens=300, answer_tokens=200), overrides={"training": 8},
                          currency="BRL", exchange_rate=5, compare=True)
     md = costs.to_markdown(est, "en")
@@ -337,7 +338,7 @@ def test_local_training_estimate_arithmetic():
         with pytest.raises(InputError):
             costs.local_training_estimate(1000, bad)
     assert costs.scaled_tokens_per_s(1000, 0.5, 1.0) == pytest.approx(500)
-    assert costs.format_duration(0.01, "en") == "36 s" and costs.format_duration(30, "pt-BR") == "30,0 h"
+    assert format_duration(0.01 * 3600, "en") == "36 s" and format_duration(30 * 3600, "pt-BR") == "30 h 00 min"
 
 
 def test_measured_range_widens_with_the_step_spread():
@@ -349,7 +350,7 @@ def test_measured_range_widens_with_the_step_spread():
 
 
 def test_per_hour_training_is_not_passed_off_as_free():
-    est = costs.estimate("o4-mini", DatasetSpec(n_examples=100, tokens_per_example=100), epochs=1)
+    est = costs.estimate_costs("o4-mini", DatasetSpec(n_examples=100, tokens_per_example=100), epochs=1)
     assert est.training.usd is None and est.to_dict()["training_usd"] is None
     assert "billed per hour" in costs.payback_sentence(est.break_even, "en")
     with pytest.raises(InputError):
@@ -358,7 +359,8 @@ def test_per_hour_training_is_not_passed_off_as_free():
 
 def test_model_notes_state_the_dates_in_the_users_language():
     mini = dict(costs.model_notes(get_price("gpt-4o-mini"), "pt-BR"))
-    assert "2027-01-06" in mini["warning"] and "2027-01-14" in mini["warning"] and "Nenhum treino" in mini["warning"]
+    # dd/mm/aaaa in Portuguese, ISO in English: core.i18n.format_date, the one date format of the lab
+    assert "06/01/2027" in mini["warning"] and "14/01/2027" in mini["warning"] and "Nenhum treino" in mini["warning"]
     assert "2026-10-23" in dict(costs.model_notes(get_price("gpt-3.5-turbo"), "en"))["error"]
     azure = dict(costs.model_notes(get_price("azure/gpt-4.1"), "en"))
     assert "$1.70 per hour" in azure["info"]

@@ -19,8 +19,13 @@ def page(**state) -> AppTest:
     return at
 
 
+def seen(markdown: str) -> str:
+    """What the browser shows for Markdown text: the page escapes `$` so it is never read as LaTeX."""
+    return markdown.replace("\\$", "$")
+
+
 def metrics(at: AppTest) -> dict[str, str]:
-    return {m.label: m.value for m in at.metric}
+    return {m.label: seen(m.value) for m in at.metric}
 
 
 def test_worked_example_in_the_page():
@@ -40,7 +45,7 @@ def test_worked_example_in_the_page():
     assert shown["Billed tokens (all epochs)"] == "500,000"
     assert shown["Training cost"] == "$4.00"
     assert shown["Fine-tuned, short prompt"] == "$60.00"
-    assert any("$64.00" in md.value for md in at.markdown)
+    assert any("$64.00" in seen(md.value) for md in at.markdown)
     assert len(at.get("plotly_chart")) == 2
     assert {b.label for b in at.get("download_button")} == {"Download Markdown", "Download CSV"}
     assert any("2027-01-06" in w.value and "2027-01-14" in w.value for w in at.warning)  # the wind-down
@@ -58,7 +63,7 @@ def test_override_is_used_and_shown():
     assert not at.exception
     shown = metrics(at)
     assert shown["Training cost ✎"] == "$4.00"   # 1,000 × 500 tokens × $8 / 1M
-    assert any("Prices changed for this session" in i.value and "$3.00 → $8.00" in i.value for i in at.info)
+    assert any("Prices changed for this session" in i.value and "$3.00 → $8.00" in seen(i.value) for i in at.info)
     at.number_input(key="costs_price_gpt-4o-mini-2024-07-18_training").set_value(-1.0)
     at.run()
     assert not at.exception
@@ -118,3 +123,21 @@ def test_portuguese_page_and_currency():
     assert shown["Custo do treino"] == "$4,50 · R$ 22,50"
     assert shown["Tokens cobrados (todas as épocas)"] == "1.500.000"
     assert any("se paga" in s.value for s in at.success)
+
+
+def test_money_in_markdown_is_escaped_so_it_is_never_drawn_as_latex():
+    """"$0.27 · R$ 1.43" in a metric box or st.markdown reads as LaTeX between the two `$`."""
+    at = page(lang="pt-BR")
+    at.run()
+    at.radio(key="costs_source").set_value("typed")
+    at.text_input(key="costs_currency").set_value("BRL")
+    at.run()
+    assert not at.exception
+    drawn = [m.value for m in at.metric] + [md.value for md in at.markdown] + [c.value for c in at.caption]
+    with_money = [text for text in drawn if "$" in text]
+    assert len(with_money) >= 5
+    for text in with_money:
+        assert "$" not in text.replace("\\$", ""), text  # every dollar sign escaped
+    first_month = next(md.value for md in at.markdown if "Primeiro mês" in md.value)
+    assert "· R\\$ " in first_month
+    assert any("07/05/2026" in w.value and "2026-05-07" not in w.value for w in at.warning)  # pt-BR dates

@@ -1,6 +1,6 @@
 """The command-line path: `lab train --backend openai FILE --model ... --follow` goes through
-core.hosted.cli.submit_from_args (called by lab/commands/train.py) and follow(), which streams the
-events and exits 0 only when the job succeeded."""
+lab/commands/train_hosted.submit_from_args (called by lab/commands/train.py) and the training
+command's one follow(), which streams the events and exits 0 only when the job succeeded."""
 from __future__ import annotations
 
 import argparse
@@ -12,7 +12,8 @@ import sys
 import pytest
 
 from core.errors import InputError
-from core.hosted.cli import add_hosted_arguments, config_from_args, follow, submit_from_args
+from lab.commands.train import follow
+from lab.commands.train_hosted import add_hosted_arguments, config_from_args, submit_from_args
 from core.paths import REPO_ROOT
 from tests.hosted.fake_openai import failed_script
 from tests.hosted.fixtures import *  # noqa: F401,F403 - fixtures

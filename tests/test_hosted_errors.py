@@ -1,5 +1,5 @@
 """Every refusal becomes a clear message with a next step: real SDK exceptions raised by the real
-openai client against the fake server, mapped by core.hosted.errors, rendered in both languages."""
+openai client against the fake server, mapped by core.openai_edge, rendered in both languages."""
 from __future__ import annotations
 
 import io
@@ -10,7 +10,8 @@ import openai
 import pytest
 
 from core.hosted import winddown
-from core.hosted.errors import is_transient, job_failure, to_provider_error
+from core.hosted.watch import job_failure
+from core.openai_edge import is_transient, to_provider_error
 from core.hosted.submit import HostedConfig, create_remote_job
 from tests.hosted.fake_openai import error_body
 from tests.hosted.fixtures import *  # noqa: F401,F403 - fixtures
@@ -130,7 +131,7 @@ def test_winddown_notice_dates_and_closing():
         assert fact in before
     after = winddown.notice("pt-BR", today=date(2027, 1, 7))
     assert winddown.jobs_closed(date(2027, 1, 7)) and not winddown.jobs_closed(date(2027, 1, 6))
-    assert "não aceita mais" in after and "2027-01-14" in after
+    assert "não aceita mais" in after and "14/01/2027" in after  # pt-BR dates: dd/mm/aaaa
 
 
 def test_organisation_refusal_with_another_status_is_still_the_winddown(openai_client, hosted_env):

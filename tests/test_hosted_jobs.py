@@ -9,7 +9,7 @@ import pytest
 
 from core.errors import InputError, ProviderError, UnavailableError
 from core.hosted import backend as hosted
-from core.hosted.client import resolve_credentials
+from core.openai_edge import resolve_credentials
 from core.hosted.submit import HostedConfig, submit
 from core.jobs import registry, runner
 from core.jobs.events import read_all
@@ -155,7 +155,7 @@ def test_azure_job_runs_through_deployment_style_client(hosted_env, training_fil
     monkeypatch.setenv("AZURE_OPENAI_ENDPOINT", hosted_env.url + "/")
     monkeypatch.setenv("AZURE_OPENAI_API_VERSION", "2025-04-01-preview")
     creds = resolve_credentials("azure")
-    assert creds.api_version == "2025-04-01-preview" and API_KEY not in repr(creds)
+    assert creds.azure_api_version == "2025-04-01-preview" and API_KEY not in repr(creds)
     job = submit(HostedConfig(training_file=str(training_file), model=MODEL, backend="azure", suffix="az"),
                  creds)
     done = wait_for_job(job.id, registry.TERMINAL)

@@ -8,7 +8,7 @@ import io
 import pytest
 
 from core.errors import ProviderError
-from core.hosted.client import make_client, resolve_credentials
+from core.openai_edge import make_client, resolve_credentials
 from core.hosted.watch import Watcher, WatchSettings, WatchState
 from tests.hosted.fake_openai import failed_script, success_script
 from tests.hosted.fixtures import *  # noqa: F401,F403 - fixtures
@@ -72,7 +72,7 @@ def test_rate_limit_then_success_backs_off_and_keeps_watching(openai_client, hos
 
 
 def test_network_cut_and_silent_server_mid_poll_resume_without_duplicates(hosted_env):
-    client = make_client(resolve_credentials("openai"), max_retries=0, timeout=0.3)
+    client = make_client(resolve_credentials("openai"), "openai", max_retries=0, timeout=0.3)
     remote = start_job(client, hosted_env, success_script(steps=10))
     # Polls 3 and 4: the events request loses its connection; poll 5 works; poll 6: the job request
     # gets no answer within the client's 0.3 s timeout. Two separate outages, two warnings.

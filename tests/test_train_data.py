@@ -8,7 +8,7 @@ import torch
 
 from core.errors import InputError
 from core.training.config import LocalTrainConfig
-from core.training.data import IGNORE, load_conversations, segments, split, tokenize_conversation
+from core.training.data import IGNORE, load_conversations, segments, split_dataset, tokenize_conversation
 from tests.train.helpers import write_tiny_dataset
 
 
@@ -54,12 +54,13 @@ def test_file_errors_name_the_line(tmp_path):
     assert "DPO" in info.value.message("en")
 
 
-def test_split_is_seeded_and_never_empty():
-    items = list(range(20))
-    train, val = split(items, 0.1, seed=3)
-    assert sorted(train + val) == items and len(val) == 2
-    assert split(items, 0.1, seed=3) == (train, val)
-    assert split(items[:3], 0.5, seed=1)[1] == []  # too few to hold any out
+def test_split_is_seeded_and_never_empty(tmp_path):
+    items = load_conversations(write_tiny_dataset(tmp_path / "d.jsonl", n=20))
+    train, val = split_dataset(tmp_path / "d.jsonl", 0.1, seed=3, out_dir=tmp_path / "a")
+    assert len(train) + len(val) == len(items) and len(val) == 2
+    assert split_dataset(tmp_path / "d.jsonl", 0.1, seed=3, out_dir=tmp_path / "b") == (train, val)
+    small = write_tiny_dataset(tmp_path / "small.jsonl", n=3)
+    assert split_dataset(small, 0.5, seed=1, out_dir=tmp_path / "c")[0]  # never everything held out
 
 
 def test_config_validates_and_presets_fill_values(tmp_path):

@@ -4,7 +4,9 @@ Codes follow the OpenAI cookbook's pre-flight notebook (data_type, missing_messa
 message_missing_key, message_unrecognized_key, unrecognized_role, missing_content,
 example_missing_assistant_message) but fix where it is wrong: the tool role, tool_calls and
 tool_call_id are valid, weight may be numeric (0 or 1), and an assistant message with tool_calls
-needs no content. The lab adds the codes listed in CODES below.
+needs no content. The lab adds the codes listed in CODES below: tool-call arguments are checked
+against the tools' JSON Schemas (tool_args.py), long messages for repetition (quality.py); file-level
+checks (duplicates, length outliers, system prompts, personal data) run after the pass (inspector.py).
 
 Each check function receives `emit(code, severity, **params)` for the current line and returns an
 ExampleParts (the strings to count) or None when the example is too broken to count.
@@ -17,8 +19,10 @@ tokens of their compact JSON (parameter names are keys, so only the JSON carries
 """
 from __future__ import annotations
 
-import json
 from typing import Any, Callable
+
+from core.dataset.quality import MIN_CHARS, repeated_phrase
+from core.dataset.tool_args import check_tool_calls, check_tools, tools_text  # noqa: F401 (tools_text: API)
 
 Emit = Callable[..., None]
 
@@ -36,8 +40,17 @@ CODES: dict[str, str] = {
     # chat additions
     "example_unrecognized_key": "warning", "invalid_name": "error", "invalid_weight": "error",
     "nothing_to_train": "warning", "last_not_assistant": "warning", "invalid_tool_calls": "error",
-    "tool_arguments_not_json": "warning", "unmatched_tool_call_id": "error",
+    "tool_arguments_invalid_json": "error", "tool_arguments_not_object": "error",
+    "tool_arguments_schema": "error", "unknown_tool": "error", "unmatched_tool_call_id": "error",
     "unanswered_tool_call": "warning", "invalid_tools": "error",
+    # evaluation files (facts a correct answer contains, a class label)
+    "invalid_facts": "error", "invalid_label": "error",
+    # content quality
+    "missing_user_message": "warning", "repetitive_text": "warning", "length_outlier": "warning",
+    "inconsistent_system_prompt": "warning",
+    # personal data (inspect_file(pii=False) turns these off)
+    "pii_email": "warning", "pii_phone": "warning", "pii_cpf": "warning", "pii_cnpj": "warning",
+    "pii_card": "warning", "pii_shared": "info",
     # DPO
     "dpo_invalid_input": "error", "dpo_invalid_output": "error", "dpo_same_outputs": "error",
 }
@@ -45,7 +58,7 @@ CODES: dict[str, str] = {
 ROLES = frozenset({"system", "user", "assistant", "tool", "function"})
 SIMPLE_ROLES = frozenset({"system", "user", "assistant"})  # roles whose plain text message needs no other key
 MESSAGE_KEYS = frozenset({"role", "content", "name", "weight", "tool_calls", "tool_call_id", "function_call"})
-CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions"})
+CHAT_KEYS = frozenset({"messages", "tools", "parallel_tool_calls", "functions", "facts", "label"})
 DPO_KEYS = frozenset({"input", "preferred_output", "non_preferred_output"})
 MAX_DEPTH = 32  # nesting we follow inside tool_calls (deeper JSON is not a real tool call)
 
@@ -60,9 +73,10 @@ class ExampleParts:
     `roles` has one entry per message (a known role, or "other", whose role string is then in
     `strings`) and the counter adds their tokens, because they repeat on every message.
     base: 3 per message + 1 per name + 3; conv/tools: the conversation, for local chat templates.
+    declared: {tool name: its arguments' validator or None} from the example's tools (None: no tools).
     """
 
-    __slots__ = ("strings", "trained", "shared", "base", "roles", "conv", "tools", "line", "offset")
+    __slots__ = ("strings", "trained", "shared", "base", "roles", "conv", "tools", "line", "offset", "system")
 
     def __init__(self) -> None:
         self.strings: list[str] = []
@@ -72,6 +86,7 @@ class ExampleParts:
         self.roles: list[str] = []
         self.conv: list[dict] = []
         self.tools: Any = None
+        self.system: str | None = None  # the first system prompt (for the consistency check)
         self.line = 0
         self.offset = 0
 
@@ -93,11 +108,6 @@ def _leaf_strings(value: Any, out: list[str], depth: int = 0) -> None:
             _leaf_strings(item, out, depth + 1)
 
 
-def tools_text(tools: Any) -> str:
-    """Compact JSON of an example's tool definitions (what the estimate counts for them)."""
-    return json.dumps(tools, separators=(",", ":"), ensure_ascii=False, sort_keys=False)
-
-
 def _content_texts(content: list) -> list[str] | None:
     """Texts of a list of content parts, or None when the list is not valid parts."""
     texts = []
@@ -111,51 +121,14 @@ def _content_texts(content: list) -> list[str] | None:
     return texts
 
 
-def _check_tool_calls(calls: Any, index: int, emit: Emit) -> list[str] | None:
-    """Validate an assistant's tool_calls; return their ids (None when malformed)."""
-    if not isinstance(calls, list) or not calls:
-        emit("invalid_tool_calls", "error", index=index, reason="list")
-        return None
-    ids = []
-    for call in calls:
-        function = call.get("function") if isinstance(call, dict) else None
-        if (not isinstance(call, dict) or not isinstance(call.get("id"), str) or not call["id"]
-                or call.get("type", "function") != "function" or not isinstance(function, dict)
-                or not isinstance(function.get("name"), str) or not function["name"]
-                or not isinstance(function.get("arguments"), str)):
-            emit("invalid_tool_calls", "error", index=index, reason="shape")
-            return None
-        try:
-            json.loads(function["arguments"])
-        except (ValueError, RecursionError):
-            emit("tool_arguments_not_json", "warning", index=index, name=function["name"])
-        ids.append(call["id"])
-    return ids
-
-
-def _check_tools(example: dict, emit: Emit, parts: ExampleParts) -> None:
-    tools = example.get("tools")
-    if tools is not None:
-        ok = isinstance(tools, list) and all(
-            isinstance(tool, dict) and tool.get("type", "function") == "function"
-            and isinstance(tool.get("function"), dict) and isinstance(tool["function"].get("name"), str)
-            for tool in tools)
-        if not ok:
-            emit("invalid_tools", "error", field="tools")
-        elif tools:
-            parts.tools = tools
-            parts.shared.append(tools_text(tools))
-    if "parallel_tool_calls" in example and not isinstance(example["parallel_tool_calls"], bool):
-        emit("invalid_tools", "error", field="parallel_tool_calls")
-
-
-def check_messages(messages: list, emit: Emit, parts: ExampleParts, prefix: str = "") -> tuple[bool, bool, str | None]:
+def check_messages(messages: list, emit: Emit, parts: ExampleParts, prefix: str = "",
+                   declared: dict | None = None) -> tuple[bool, bool, str | None, bool]:
     """Check a list of messages, adding their strings to `parts`.
 
-    Returns (has_assistant, has_trainable_assistant, last_role). `prefix` names where the list lives
-    in DPO ("input.") so messages read "input.messages[2]".
+    Returns (has_assistant, has_trainable_assistant, last_role, has_user). `prefix` names where the
+    list lives in DPO ("input.") so messages read "input.messages[2]". declared: see _check_tools.
     """
-    has_assistant = trainable = False
+    has_assistant = trainable = has_user = bad_role = False
     last_role = None
     open_calls: dict[str, int] = {}  # tool_call id -> index of the assistant message that made it
     last_index = len(messages)
@@ -169,12 +142,19 @@ def check_messages(messages: list, emit: Emit, parts: ExampleParts, prefix: str 
                 parts.base += 3
                 roles.append(role)
                 if role == "assistant":
+                    if not has_assistant and not has_user and not bad_role:
+                        emit("missing_user_message", "warning", index=index)
                     has_assistant = trainable = True
                     parts.trained.append(content)
                 elif role == "system":
+                    if parts.system is None:
+                        parts.system = content
                     parts.shared.append(content)
                 else:
+                    has_user = True
                     strings.append(content)
+                if len(content) >= MIN_CHARS:
+                    _repetition(content, index, emit)
                 last_role = role
                 continue
         if not isinstance(message, dict):
@@ -197,6 +177,12 @@ def check_messages(messages: list, emit: Emit, parts: ExampleParts, prefix: str 
             emit("unrecognized_role", "error", index=index, role=str(role)[:40])
         roles.append(role if isinstance(role, str) and role in ROLES else "other")
         is_assistant = role == "assistant"
+        if role == "user":
+            has_user = True
+        elif role not in ROLES:
+            bad_role = True  # reported above; it may well be the user's turn
+        elif is_assistant and not has_assistant and not has_user and not bad_role:
+            emit("missing_user_message", "warning", index=index)
         # weight (assistant only, 0 or 1; numbers such as 1.0 are fine, booleans are not)
         weight = message.get("weight", 1)
         if "weight" in message:
@@ -219,7 +205,7 @@ def check_messages(messages: list, emit: Emit, parts: ExampleParts, prefix: str 
             if not is_assistant:
                 emit("invalid_tool_calls", "error", index=index, reason="role")
             else:
-                call_ids = _check_tool_calls(calls, index, emit)
+                call_ids = check_tool_calls(calls, index, emit, declared)
             _leaf_strings(calls, parts.trained if trained_here else strings)
         acts = is_assistant and (calls is not None or message.get("function_call") is not None)
         # content
@@ -230,6 +216,10 @@ def check_messages(messages: list, emit: Emit, parts: ExampleParts, prefix: str 
         elif isinstance(content, str):
             if not content.strip() and not acts:
                 emit("missing_content", "error", index=index)
+            elif len(content) >= MIN_CHARS:
+                _repetition(content, index, emit)
+            if role == "system" and parts.system is None and content.strip():
+                parts.system = content
         elif isinstance(content, list):
             texts = _content_texts(content)
             if texts is None or not content:
@@ -255,7 +245,24 @@ def check_messages(messages: list, emit: Emit, parts: ExampleParts, prefix: str 
         if index != last_index:  # a call in the final message teaches calling; earlier ones need answers
             emit("unanswered_tool_call", "warning", index=index, id=call_id[:60])
     parts.conv = messages
-    return has_assistant, trainable, last_role
+    return has_assistant, trainable, last_role, has_user
+
+
+def _repetition(content: str, index: int, emit: Emit) -> None:
+    found = repeated_phrase(content)
+    if found is not None:
+        phrase, times = found
+        emit("repetitive_text", "warning", index=index, phrase=" ".join(phrase.split())[:60], times=times)
+
+
+def _check_eval_fields(example: dict, emit: Emit) -> None:
+    """Evaluation files: facts (short texts a correct answer contains) and label (a class name)."""
+    if "facts" in example:
+        facts = example["facts"]
+        if not isinstance(facts, list) or not all(isinstance(f, str) and f.strip() for f in facts):
+            emit("invalid_facts", "error")
+    if "label" in example and (not isinstance(example["label"], str) or not example["label"].strip()):
+        emit("invalid_label", "error")
 
 
 def check_chat(example: Any, emit: Emit) -> ExampleParts | None:
@@ -271,9 +278,11 @@ def check_chat(example: Any, emit: Emit) -> ExampleParts | None:
         for key in sorted(k for k in example if k not in CHAT_KEYS):
             emit("example_unrecognized_key", "warning", field=str(key)[:40])
     parts = ExampleParts()
-    if len(example) > 1:  # tools / parallel_tool_calls
-        _check_tools(example, emit, parts)
-    has_assistant, trainable, last_role = check_messages(messages, emit, parts)
+    declared_tools = None
+    if len(example) > 1:  # tools / parallel_tool_calls / facts / label
+        declared_tools = check_tools(example, emit, parts)
+        _check_eval_fields(example, emit)
+    has_assistant, trainable, last_role, _ = check_messages(messages, emit, parts, declared=declared_tools)
     if not has_assistant:
         emit("example_missing_assistant_message", "error")
     elif not trainable:
@@ -315,8 +324,10 @@ def check_dpo(example: Any, emit: Emit) -> ExampleParts | None:
         emit("dpo_invalid_input", "error")
         countable = False
     else:
-        _check_tools(source, emit, parts)
-        check_messages(messages, emit, parts, prefix="input.")
+        declared_tools = check_tools(source, emit, parts)
+        _, _, _, has_user = check_messages(messages, emit, parts, prefix="input.", declared=declared_tools)
+        if not has_user:
+            emit("missing_user_message", "warning", index=1)
     outputs = []
     for key in ("preferred_output", "non_preferred_output"):
         message = _dpo_output(example.get(key))

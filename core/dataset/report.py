@@ -1,9 +1,11 @@
 """What an inspection finds: Finding (one problem on one line) and InspectionReport (the whole file).
 
 Line numbers are physical and 1-based (blank lines count), the way an editor shows them; line 0
-means "the whole file" (too few examples, BOM/CRLF notes, a format that needs converting).
+means "the whole file" (too few examples, a format that needs converting), shown as "whole file".
 Messages are rendered in the interface language when the report is made; `Finding.localized(lang)`
-renders them again in another language from the stored parameters.
+renders them again in another language from the stored parameters. A parameter named `<x>_key`
+holds a catalogue key: it is rendered in that language and passed as `<x>` (a JSON parser message,
+"double-encoded"...). group_findings() folds identical findings into one entry with their lines.
 """
 from __future__ import annotations
 
@@ -37,6 +39,9 @@ class Finding:
         Always formatted (the `_` parameter), so JSON examples written {{ }} in the catalogue
         come out as single braces even for findings without parameters."""
         params = {**self.params, "_": ""}
+        for name, value in self.params.items():
+            if name.endswith("_key"):
+                params[name[:-4]] = t(value, lang, **params)
         return (t(f"inspect.finding.{self.code}", lang, **params),
                 t(f"inspect.hint.{self.code}", lang, **params))
 
@@ -85,6 +90,8 @@ class InspectionReport:
     bom: bool = False
     crlf_lines: int = 0
     file_bytes: int = 0
+    pii_checked: bool = True  # whether personal data was looked for
+    pii_shared: list[int] = field(default_factory=list)  # hashes of values on many lines (not masked)
 
     @property
     def has_errors(self) -> bool:
@@ -130,5 +137,58 @@ class InspectionReport:
             "role_counts": dict(sorted(self.role_counts.items())),
             "longest_examples": [{"line": line, "tokens": tokens} for tokens, line in self.longest],
             "duplicate_groups": self.duplicate_groups,
+            "personal_data_checked": self.pii_checked,
             "token_count_method": "estimate",
         }
+
+
+@dataclass
+class FindingGroup:
+    """Identical findings (same code, severity, message and fix) on several lines."""
+    code: str
+    severity: str
+    message: str
+    hint: str
+    lines: list[int] = field(default_factory=list)  # ascending; 0 = the whole file
+
+    def to_json(self) -> dict[str, Any]:
+        return {"code": self.code, "severity": self.severity, "message": self.message, "hint": self.hint,
+                "lines": self.lines}
+
+
+def group_findings(findings: list[Finding], identical: bool = True) -> list[FindingGroup]:
+    """Fold findings into groups, errors first, then warnings and notes, each by its first line.
+    identical=False groups by code and severity only (the page lists each line's own message)."""
+    groups: dict[tuple, FindingGroup] = {}
+    for f in findings:
+        key = (f.severity, f.code, f.message, f.hint) if identical else (f.severity, f.code)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = FindingGroup(f.code, f.severity, f.message, f.hint)
+        if not group.lines or group.lines[-1] != f.line:
+            group.lines.append(f.line)
+    order = {s: i for i, s in enumerate(SEVERITIES)}
+    for group in groups.values():
+        group.lines.sort()
+    return sorted(groups.values(), key=lambda g: (order.get(g.severity, 9), g.lines[0], g.code))
+
+
+def line_ranges_text(lines: list[int], lang: str | None = None, limit: int = 12) -> str:
+    """[0, 2, 3, 4, 9] -> "whole file, 2–4, 9" (at most `limit` ranges, then "…")."""
+    parts: list[str] = []
+    if lines and lines[0] == 0:
+        parts.append(t("inspect.whole_file", lang))
+    numbers = [n for n in lines if n > 0]
+    start = prev = None
+    spans: list[str] = []
+    for n in numbers + [None]:
+        if start is not None and (n is None or n != prev + 1):
+            spans.append(str(start) if start == prev else f"{start}–{prev}")
+            start = None
+        if n is not None and start is None:
+            start = n
+        prev = n
+    parts.extend(spans[:limit])
+    if len(spans) > limit:
+        parts.append("…")
+    return ", ".join(parts)

@@ -11,13 +11,13 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Mapping
 
-from core.errors import LabError, ProviderError
-from core.hosted.client import make_client, normalize_backend, provider_name, resolve_credentials
-from core.hosted.errors import to_provider_error
+from core.costs import hosted_training_usd
+from core.errors import ProviderError
 from core.hosted.watch import Watcher, WatchSettings, WatchState
 from core.i18n import t
 from core.jobs import registry
 from core.jobs.events import append_event, read_all
+from core.openai_edge import make_client, normalize_backend, provider_name, resolve_credentials, to_provider_error
 
 
 def remote_id(job: Any) -> str:
@@ -25,34 +25,6 @@ def remote_id(job: Any) -> str:
     if not rid:
         raise ProviderError("hosted.errors.no_remote_job", None, job_id=job.id)
     return rid
-
-
-def training_price(model: str, backend: str = "openai") -> float | None:
-    """USD per 1M training tokens from core.pricing (None when the model or the module is unknown).
-    Azure prices live under "azure/<model>" in assets/pricing.yaml."""
-    try:
-        from core.pricing import get_price
-    except ImportError:
-        return None
-    names = [f"azure/{model}", model] if normalize_backend(backend) == "azure" else [model]
-    for name in names:
-        try:
-            price = get_price(name)
-        except LabError:
-            continue
-        value = getattr(price, "training", None)
-        if value is None:
-            value = getattr(price, "training_per_1m", None)
-        return float(value) if value is not None else None
-    return None
-
-
-def actual_cost(trained_tokens: int | None, model: str, backend: str = "openai") -> float | None:
-    """trained_tokens (billable, already × epochs) × price per 1M tokens / 1,000,000."""
-    price = training_price(model, backend)
-    if trained_tokens is None or price is None:
-        return None
-    return trained_tokens * price / 1_000_000
 
 
 def build_result(job: Any, remote: Any, checkpoints: list[dict]) -> dict:
@@ -68,7 +40,7 @@ def build_result(job: Any, remote: Any, checkpoints: list[dict]) -> dict:
         "fine_tuned_model": getattr(remote, "fine_tuned_model", None),
         "trained_tokens": trained,
         "estimated_usd": params.get("estimated_usd"),
-        "actual_usd": actual_cost(trained, model, job.backend) if trained is not None else None,
+        "actual_usd": hosted_training_usd(model, trained, normalize_backend(job.backend)),
         "checkpoints": checkpoints,
         "result_files": list(getattr(remote, "result_files", None) or []),
     }
@@ -99,7 +71,7 @@ def run_job(job: Any, emit: Callable[..., Any]) -> dict:
     params = job.params or {}
     creds = resolve_credentials(backend)  # from this worker's environment only
     rid = remote_id(job)
-    client = make_client(creds)
+    client = make_client(creds, backend)
     state = WatchState.from_events(read_all(job.run_dir))
     if state.seen_events:
         emit("log", level="info", message=t("hosted.watch.reattached", remote_id=rid))
@@ -156,7 +128,7 @@ def _resume_if_paused(client: Any, rid: str, emit: Callable[..., Any]) -> None:
 # ------------------------------------------------------------------ controls (page / CLI process)
 def _client(job: Any, typed: Mapping[str, Any] | None):
     creds = resolve_credentials(job.backend, typed)
-    return make_client(creds), creds
+    return make_client(creds, normalize_backend(job.backend)), creds
 
 
 def _call(job: Any, action: str, typed: Mapping[str, Any] | None) -> Any:
@@ -223,4 +195,4 @@ def resume(job_id: str, typed: Mapping[str, Any] | None = None):
             append_event(job.run_dir, "log", level="info", message=t("hosted.watch.resume_sent"))
     except Exception as exc:  # noqa: BLE001
         raise to_provider_error(exc, backend=job.backend, secrets=creds.secrets, action="resume") from None
-    return runner.resume(job_id, env=creds.env())
+    return runner.resume(job_id, env=creds.env(job.backend))

@@ -13,10 +13,12 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
+from core.costs import hosted_training_usd
+from core.dataset import InspectionReport, inspect_file
+from core.dataset.report import Finding
 from core.errors import InputError
-from core.hosted.client import Credentials, make_client, normalize_backend, provider_name
-from core.hosted.errors import to_provider_error
 from core.i18n import t
+from core.openai_edge import Credentials, make_client, normalize_backend, provider_name, to_provider_error
 
 METHODS = ("supervised", "dpo")
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # the Files API's limit for fine-tune files: 512 MB
@@ -121,23 +123,19 @@ class Preflight:
     epochs: int | None = None
 
 
-def _finding_text(finding: Any) -> str:
+def _finding_text(finding: Finding) -> str:
     """One inspector Finding as 'line N: message' (line 0 = the whole file)."""
-    line = getattr(finding, "line", 0) or 0
-    message = getattr(finding, "message", None) or str(finding)
-    return t("hosted.step.finding", line=line, message=message) if line else str(message)
+    message = finding.texts()[0]
+    return t("hosted.step.finding", line=finding.line, message=message) if finding.line else message
 
 
-def inspect(path: str, model: str) -> tuple[list[str], list[str], Any]:
+def inspect(path: str, model: str) -> tuple[list[str], list[str], InspectionReport]:
     """(errors, warnings, report) from core.dataset.inspect_file (the Dataset Inspector)."""
-    from core.dataset import inspect_file
-
     report = inspect_file(path, model)
-    findings = list(getattr(report, "findings", []) or [])
-    errors = [_finding_text(f) for f in findings if getattr(f, "severity", "") == "error"]
-    warnings = [_finding_text(f) for f in findings if getattr(f, "severity", "") == "warning"]
-    if getattr(report, "has_errors", False) and not errors:  # findings capped: still refuse
-        errors = [t("hosted.step.finding_count", count=getattr(report, "n_errors", 1))]
+    errors = [_finding_text(f) for f in report.findings if f.severity == "error"]
+    warnings = [_finding_text(f) for f in report.findings if f.severity == "warning"]
+    if report.has_errors and not errors:  # findings capped: still refuse
+        errors = [t("hosted.step.finding_count", count=report.n_errors)]
     return errors, warnings, report
 
 
@@ -145,19 +143,13 @@ def inspect(path: str, model: str) -> tuple[list[str], list[str], Any]:
 METHOD_FORMAT = {"supervised": "chat", "dpo": "dpo"}
 
 
-def estimate_usd(config: HostedConfig, report: Any) -> tuple[float | None, int | None, int | None]:
-    """(USD, billed tokens, epochs) from the inspector's counts and core.pricing's training price:
-    billed tokens per epoch (each example capped at the model's limit) × epochs × USD per 1M / 1M.
-    Validation files are not billed. None when the price list does not know the model."""
-    from core.hosted.backend import training_price
-
-    per_epoch = getattr(report, "billed_tokens_per_epoch", None)
-    epochs = config.n_epochs or getattr(report, "epochs_auto", None)
-    if per_epoch is None or not epochs:
-        return None, None, epochs
-    billed = int(per_epoch) * int(epochs)
-    price = training_price(config.model, config.backend)
-    return (None if price is None else round(billed * price / 1_000_000, 6)), billed, int(epochs)
+def training_bill(config: HostedConfig, report: InspectionReport) -> tuple[float | None, int, int]:
+    """(USD, billed tokens, epochs) by the Cost Calculator's rule (core.costs): the inspector's billed
+    tokens per epoch (each example capped at the model's limit) × epochs × the training price.
+    Validation files are not billed. USD is None when the price list does not know the model."""
+    epochs = int(config.n_epochs or report.epochs_auto)
+    billed = int(report.billed_tokens_per_epoch) * epochs
+    return hosted_training_usd(config.model, billed, config.backend), billed, epochs
 
 
 def preflight(config: HostedConfig) -> Preflight:
@@ -168,17 +160,17 @@ def preflight(config: HostedConfig) -> Preflight:
     for path in filter(None, (config.training_file, config.validation_file)):
         errors, warnings, report = inspect(path, config.model)
         if errors:
-            count = getattr(report, "n_errors", None) or len(errors)
+            count = report.n_errors or len(errors)
             raise InputError("hosted.errors.data_has_errors", "hosted.errors.data_has_errors_hint",
                              file=Path(path).name, count=count, first=errors[0])
-        found = getattr(report, "format", None)
-        if found and found != METHOD_FORMAT[config.method]:
+        found = report.format
+        if found != METHOD_FORMAT[config.method]:
             raise InputError("hosted.errors.format_mismatch", "hosted.errors.format_mismatch_hint",
                              file=Path(path).name, format=found, method=config.method)
         result.warnings += [f"{Path(path).name}: {w}" for w in warnings]
         if path == config.training_file:
-            result.n_examples = getattr(report, "n_examples", None)
-            result.estimated_usd, result.billed_tokens, result.epochs = estimate_usd(config, report)
+            result.n_examples = report.n_examples
+            result.estimated_usd, result.billed_tokens, result.epochs = training_bill(config, report)
     return result
 
 
@@ -278,13 +270,12 @@ def submit(config: HostedConfig, creds: Credentials, progress: Progress | None =
     from core.jobs import runner
 
     say = on_step or (lambda message: None)
-    if normalize_backend(creds.backend) != config.backend:
-        raise InputError("hosted.errors.backend_mismatch", None)
+    creds.require(config.backend)
     say(t("hosted.step.inspect"))
     checked = preflight(config)
     for warning in checked.warnings:
         say(t("hosted.step.warning", warning=warning))
-    client = client or make_client(creds)
+    client = client or make_client(creds, config.backend)
     say(t("hosted.step.upload", file=Path(config.training_file).name))
     training = upload(client, config.training_file, progress, backend=config.backend, secrets=creds.secrets)
     validation_id = None
@@ -295,6 +286,6 @@ def submit(config: HostedConfig, creds: Credentials, progress: Progress | None =
     say(t("hosted.step.create", model=config.model))
     remote = create_remote_job(client, config, training.id, validation_id, secrets=creds.secrets)
     params = job_params(config, remote, training.id, validation_id, checked)
-    job = runner.submit(config.backend, params, env=creds.env())
+    job = runner.submit(config.backend, params, env=creds.env(config.backend))
     say(t("hosted.step.created", remote_id=remote.id, job_id=job.id))
     return job

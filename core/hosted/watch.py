@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from core.errors import ProviderError
-from core.hosted.errors import is_transient, job_failure, to_provider_error
 from core.i18n import t
+from core.openai_edge import is_transient, looks_like_moderation, provider_name, to_provider_error
 from core.secrets import scrub
 
 TERMINAL = {"succeeded", "failed", "cancelled"}
@@ -276,3 +276,22 @@ def lab_status_for(remote: str) -> str:
     if remote in TERMINAL or remote in ("paused", "validating_files"):
         return remote
     return "running"
+
+
+def job_failure(error: Any, *, backend: str = "openai", model: str | None = None,
+                secrets: Iterable[str | None] = ()) -> ProviderError:
+    """A failed job's `error` {code, message, param} as a ProviderError: file validation (show the
+    message and the parameter), moderation block, or the API's reason as it is."""
+    if error is not None and not isinstance(error, dict):
+        error = error.model_dump() if hasattr(error, "model_dump") else dict(vars(error))
+    error = error or {}
+    code = str(error.get("code") or "").lower()
+    message = scrub(str(error.get("message") or "").strip(), *secrets) or "-"
+    param = error.get("param") or "-"
+    params = {"provider": provider_name(backend), "model": model or "?", "detail": message,
+              "code": code or "-", "param": param}
+    if looks_like_moderation(code, message):
+        return ProviderError("hosted.errors.moderation", "hosted.errors.moderation_hint", **params)
+    if param in {"training_file", "validation_file"} or "file" in code:
+        return ProviderError("hosted.errors.file_validation", "hosted.errors.file_hint", **params)
+    return ProviderError("hosted.errors.job_failed", "hosted.errors.job_failed_hint", **params)

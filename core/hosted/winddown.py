@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.i18n import format_date
+
 CLOSED_TO_NEW_ORGS = date(2026, 5, 7)   # organisations that never fine-tuned can no longer start
 NO_NEW_JOBS_AFTER = date(2027, 1, 6)    # last day anyone can create a job
 MODELS_RETIRE = date(2027, 1, 14)       # these base models and their fine-tunes stop serving
@@ -21,11 +23,11 @@ FINE_TUNABLE_MODELS = RETIRING_MODELS
 
 
 def date_params(lang: str | None = None) -> dict[str, str]:
-    """The wind-down dates as catalogue parameters (ISO dates read the same in both languages)."""
+    """The wind-down dates as catalogue parameters, written the lab's one way (core.i18n.format_date)."""
     return {
-        "closed": CLOSED_TO_NEW_ORGS.isoformat(),
-        "last_day": NO_NEW_JOBS_AFTER.isoformat(),
-        "retire": MODELS_RETIRE.isoformat(),
+        "closed": format_date(CLOSED_TO_NEW_ORGS, lang),
+        "last_day": format_date(NO_NEW_JOBS_AFTER, lang),
+        "retire": format_date(MODELS_RETIRE, lang),
         "models": ", ".join(name.split("-20")[0] for name in RETIRING_MODELS),
     }
 
@@ -45,4 +47,4 @@ def notice(lang: str | None = None, today: date | None = None) -> str:
     from core.i18n import t
 
     key = "hosted.winddown.closed" if jobs_closed(today) else "hosted.winddown.notice"
-    return t(key, lang, days=max(days_left(today), 0), **date_params())
+    return t(key, lang, days=max(days_left(today), 0), **date_params(lang))

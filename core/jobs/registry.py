@@ -21,7 +21,6 @@ from typing import Any, Iterable, Iterator
 
 from core.paths import lab_home, subdir
 
-BACKENDS = ("local", "openai", "azure")
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, PAUSED = (
     "queued", "running", "succeeded", "failed", "cancelled", "paused")
 TERMINAL = frozenset({SUCCEEDED, FAILED, CANCELLED})
@@ -168,8 +167,10 @@ def new_job_id(now: float | None = None) -> str:
 def create_job(backend: str, params: dict | None = None, lane: str | None = None,
                status: str = QUEUED, job_id: str | None = None) -> Job:
     """Insert a new job (queued by default) and create its run directory."""
-    if backend not in BACKENDS:
-        raise ValueError(f"unknown backend {backend!r}; expected one of {BACKENDS}")
+    from core.jobs.runner import BACKEND_MODULES  # the one table of backends (runner imports this module)
+
+    if backend not in BACKEND_MODULES:
+        raise ValueError(f"unknown backend {backend!r}; expected one of {tuple(BACKEND_MODULES)}")
     params = dict(params or {})
     check_no_secrets(params)
     now = time.time()

@@ -36,6 +36,7 @@ BACKEND_MODULES = {
     "local": "core.training.backend",
     "openai": "core.hosted.backend",
     "azure": "core.hosted.backend",
+    "eval": "core.evaluation.job",
 }
 STDOUT_LOG, STDERR_LOG = "stdout.log", "stderr.log"
 STARTING_GRACE_S = 120  # an active job may have no pid for this long (the spawner is recording it)
@@ -75,13 +76,13 @@ def stop(job_id: str) -> Job:
             return job
         if job.active and not hooked:
             hooked = True
-            hook = _backend_hook(job.backend, "cancel")
-            if hook is not None:
-                try:
+            try:  # a backend that cannot be imported is a failed cancel too: say so, never skip it
+                hook = _backend_hook(job.backend, "cancel")
+                if hook is not None:
                     hook(job)
-                except Exception as exc:  # the kill below must still happen
-                    append_event(job.run_dir, "log", level="warning",
-                                 message=t("train.job_cancel_hook_failed", reason=str(exc)))
+            except Exception as exc:  # noqa: BLE001 - the kill below must still happen
+                append_event(job.run_dir, "log", level="warning",
+                             message=t("train.job_cancel_hook_failed", reason=str(exc) or type(exc).__name__))
         changed = registry.update_job(job_id, expect_status=job.status, status=CANCELLED,
                                       finished_at=time.time(), error=t("train.job_cancelled_by_user"))
         if changed is not None:
@@ -269,11 +270,8 @@ def _spawn(job: Job) -> None:
 
 
 def _backend_hook(backend: str, name: str):
+    """The backend module's optional hook (e.g. cancel); an import failure propagates to the caller."""
     module_name = BACKEND_MODULES.get(backend)
     if not module_name:
         return None
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError:
-        return None
-    return getattr(module, name, None)
+    return getattr(importlib.import_module(module_name), name, None)

@@ -16,26 +16,43 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from typing import Any, Iterable, Iterator, Union
 
 from core.errors import LabError
 
 
+def control(default: Any, label: str, help: str, min: float | None = None, max: float | None = None,  # noqa: A002
+            step: float | None = None, column: bool = False) -> Any:
+    """A setting the user can change: catalogue keys for its label and tooltip and its bounds, read by
+    the arena's widgets and the flags of `lab ask` (STYLE habit #3). column=True: each arena column
+    may override it ("own settings")."""
+    return field(default=default, metadata={"label": label, "help": help, "min": min, "max": max, "step": step,
+                                            "column": column})
+
+
 @dataclass
 class ChatSettings:
-    """Generation settings shared by every provider (the arena's sliders, the CLI's flags)."""
+    """Generation settings shared by every provider (the arena's sliders, the CLI's flags). Fields made
+    with control() are the ones a user sets; control_specs() lists them with their bounds."""
 
-    temperature: float = 0.7  # 0 = greedy (deterministic); higher = more varied answers
-    max_tokens: int = 256  # upper bound on generated tokens per answer
-    system_prompt: str | None = None  # prepended when the conversation has no system message
+    # 0 = greedy (deterministic); higher = more varied answers
+    temperature: float = control(0.7, "arena.temperature", "arena.temperature_help", 0.0, 2.0, 0.05, column=True)
+    # upper bound on generated tokens per answer
+    max_tokens: int = control(256, "arena.max_tokens", "arena.max_tokens_help", 1, 1024, 1, column=True)
+    # prepended when the conversation has no system message
+    system_prompt: str | None = control(None, "arena.system_prompt", "arena.system_prompt_help", column=True)
     # Local models only (1.0 = off). Tiny models like SmolLM2-135M loop under greedy decoding before
     # they reach a fine-tuned sign-off; 1.15 stops the loops without changing what they say.
     repetition_penalty: float = 1.15
-    top_p: float = 1.0  # nucleus sampling: keep the smallest token set whose probability >= top_p
-    seed: int | None = None  # same seed + same settings -> same sampled answer; None or < 0 = random
-    gpu_usd_per_hour: float = 0.0  # local models: price of the user's machine, for the cost line
-    rag_k: int = 3  # RAG contestants: how many chunks to retrieve
+    # nucleus sampling: keep the smallest token set whose probability >= top_p
+    top_p: float = control(1.0, "arena.top_p", "arena.top_p_help", 0.05, 1.0, 0.05)
+    # same seed + same settings -> same sampled answer; None or < 0 = random
+    seed: int | None = control(None, "arena.seed", "arena.seed_help", -1, None, 1)
+    # local models: price of the user's machine in USD/hour, for the cost line
+    gpu_usd_per_hour: float = control(0.0, "arena.gpu_price", "arena.gpu_price_help", 0.0, None, 0.1)
+    # RAG contestants: how many chunks to retrieve
+    rag_k: int = control(3, "arena.rag_k", "arena.rag_k_help", 1, 8, 1)
     rag_collection: str = "default"
     lang: str | None = None  # the interface language (RAG prompt language when known)
     # Local models only: logit bonus for tokens that occur in the retrieved sources (0 = off), so a
@@ -49,8 +66,8 @@ class ChatSettings:
         self.max_tokens = max(1, int(self.max_tokens))
         self.top_p = min(1.0, max(0.01, float(self.top_p)))
         self.repetition_penalty = min(2.0, max(1.0, float(self.repetition_penalty)))
-        if self.seed is not None and int(self.seed) < 0:
-            self.seed = None
+        if self.seed is not None:
+            self.seed = int(self.seed) if int(self.seed) >= 0 else None
         self.copy_bias = max(0.0, float(self.copy_bias))
         self.stop = tuple(str(s) for s in (self.stop or ()) if str(s))
         if self.system_prompt is not None and not str(self.system_prompt).strip():
@@ -58,6 +75,14 @@ class ChatSettings:
 
     def with_(self, **changes: Any) -> "ChatSettings":
         return replace(self, **changes)
+
+    @classmethod
+    def control_specs(cls) -> list[dict]:
+        """[{name, type ("float"|"int"|"str"), default, label, help, min, max, step, column}] of the
+        fields a user sets, in declaration order."""
+        kinds = {"float": "float", "int": "int"}
+        return [{"name": f.name, "type": next((v for k, v in kinds.items() if str(f.type).startswith(k)), "str"),
+                 "default": f.default, **f.metadata} for f in fields(cls) if "label" in f.metadata]
 
 
 @dataclass

@@ -19,42 +19,18 @@ from __future__ import annotations
 import os
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from core.errors import InputError, LabError, UnavailableError
 from core.i18n import t
+from core.jobs import registry
+from core.openai_edge import Credentials
 from core.providers.base import Provider
 from core.providers.local import LocalProvider
 from core.providers.openai_compat import OpenAICompatProvider
 from core.providers.rag import RagProvider
-from core.secrets import get_secret
 
 SUGGESTED_OPENAI_MODELS = ("gpt-4o-mini", "gpt-4.1-mini")
-
-
-@dataclass
-class Credentials:
-    """Keys for hosted contestants: typed in a page for one session, else the environment/.env.
-    repr=False keeps them out of logs and tracebacks."""
-
-    openai_api_key: str | None = field(default=None, repr=False)
-    azure_api_key: str | None = field(default=None, repr=False)
-    azure_endpoint: str | None = None
-    azure_api_version: str | None = None
-    endpoint_api_key: str | None = field(default=None, repr=False)
-
-    @classmethod
-    def resolve(cls, openai_api_key: str | None = None, azure_api_key: str | None = None,
-                azure_endpoint: str | None = None, azure_api_version: str | None = None,
-                endpoint_api_key: str | None = None) -> "Credentials":
-        return cls(
-            openai_api_key=get_secret("OPENAI_API_KEY", openai_api_key),
-            azure_api_key=get_secret("AZURE_OPENAI_API_KEY", azure_api_key),
-            azure_endpoint=get_secret("AZURE_OPENAI_ENDPOINT", azure_endpoint),
-            azure_api_version=(azure_api_version or "").strip() or get_secret("AZURE_OPENAI_API_VERSION")
-            or get_secret("OPENAI_API_VERSION"),
-            endpoint_api_key=get_secret("LAB_ENDPOINT_API_KEY", endpoint_api_key),
-        )
 
 
 @dataclass
@@ -68,17 +44,8 @@ class Contestant:
 
 
 # ---------------------------------------------------------------------------------------- jobs
-def _jobs():
-    try:
-        from core.jobs import registry
-    except ImportError:
-        return None
-    return registry
-
-
 def _job(run_id: str):
-    registry = _jobs()
-    job = registry.get_job(run_id) if registry else None
+    job = registry.get_job(run_id)
     if job is None:
         raise InputError("arena.err_run_unknown", "arena.err_run_unknown_hint", run=run_id)
     if job.status != "succeeded":
@@ -88,10 +55,7 @@ def _job(run_id: str):
 
 
 def finished_jobs() -> list:
-    """Succeeded training jobs, newest first (empty when the jobs package is absent)."""
-    registry = _jobs()
-    if registry is None:
-        return []
+    """Succeeded training jobs, newest first."""
     return registry.list_jobs(status="succeeded")
 
 

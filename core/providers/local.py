@@ -15,11 +15,18 @@ Why this shape:
   with exactly its own adapter. Each generate keeps its own KV cache, so nothing else is shared.
   Cost: one lock round-trip per token and an adapter switch (a walk over the LoRA layers, ~1 ms for
   SmolLM2's 210 linear layers) only when consecutive steps belong to different adapters.
+- Evaluation answers many questions: `complete_batch` left-pads them into ONE `generate` call (the
+  attention mask hides the padding and positions follow the mask, so greedy answers match the
+  one-at-a-time ones; bench/bench_eval.py reports the share identical and the speed-up).
+- Both paths honour `settings.stop` (generate's stop_strings; the stop string itself is cut from
+  the answer, as hosted APIs do) and the RAG copy bias (core.rag.copy_bias, read from the
+  conversation's `copy_from` key before the messages are reduced to role/content).
 """
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from pathlib import Path
 from typing import Iterator
 
@@ -215,6 +222,51 @@ def _stopping(stop: threading.Event):
     return StoppingCriteriaList([StopWhenAsked()])
 
 
+def cut_at_stop(text: str, stops: tuple[str, ...]) -> tuple[str, bool]:
+    """The text before the first stop string (excluded, as the OpenAI API does) and whether one hit."""
+    found = [i for i in (text.find(stop) for stop in stops) if i >= 0]
+    return (text[:min(found)], True) if found else (text, False)
+
+
+def generation_kwargs(base: "LoadedBase", settings: ChatSettings, conversations: list[list[dict]]) -> dict:
+    """What stream() and complete_batch() both pass to generate: greedy or sampling, repetition
+    penalty, stop strings, and the copy-bias logits processor for these conversations."""
+    from core.rag.copy_bias import copy_bias_processor
+
+    sampling = settings.temperature > 0
+    kwargs: dict = dict(max_new_tokens=settings.max_tokens, do_sample=sampling,
+                        pad_token_id=base.tokenizer.pad_token_id)
+    if settings.repetition_penalty != 1.0:
+        kwargs["repetition_penalty"] = settings.repetition_penalty
+    if settings.stop:
+        kwargs.update(stop_strings=list(settings.stop), tokenizer=base.tokenizer)
+    processors = copy_bias_processor(base.tokenizer, conversations, settings.copy_bias)
+    if processors is not None:
+        kwargs["logits_processor"] = processors
+    if sampling:
+        kwargs.update(temperature=settings.temperature, top_p=settings.top_p)
+        if settings.seed is not None:
+            import torch
+
+            torch.manual_seed(settings.seed)  # global RNG: reproducible when one column samples
+    return kwargs
+
+
+def left_pad(rows: list, pad_id: int, device):
+    """input_ids and attention_mask for prompts of different lengths, padded on the LEFT so every
+    row's last prompt token sits in the last column and generation continues from there."""
+    import torch
+
+    width = max(int(r.shape[-1]) for r in rows)
+    ids = torch.full((len(rows), width), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    for i, row in enumerate(rows):
+        n = int(row.shape[-1])
+        ids[i, width - n:] = row.reshape(-1)
+        mask[i, width - n:] = 1
+    return ids.to(device), mask.to(device)
+
+
 class LocalProvider(Provider):
     """A local transformers model, optionally with a LoRA adapter (a finished local run)."""
 
@@ -251,18 +303,8 @@ class LocalProvider(Provider):
         inputs, tokens_in = base.encode(with_system_prompt(messages, settings), settings.max_tokens)
         stop = threading.Event()
         streamer = _make_streamer(base.tokenizer, watch)
-        sampling = settings.temperature > 0
-        kwargs = dict(inputs, max_new_tokens=settings.max_tokens, streamer=streamer,
-                      stopping_criteria=_stopping(stop), do_sample=sampling,
-                      pad_token_id=base.tokenizer.pad_token_id)
-        if settings.repetition_penalty != 1.0:
-            kwargs["repetition_penalty"] = settings.repetition_penalty
-        if sampling:
-            kwargs.update(temperature=settings.temperature, top_p=settings.top_p)
-            if settings.seed is not None:
-                import torch
-
-                torch.manual_seed(settings.seed)  # global RNG: reproducible when one column samples
+        kwargs = dict(inputs, streamer=streamer, stopping_criteria=_stopping(stop),
+                      **generation_kwargs(base, settings, [messages]))
         result: dict = {}
 
         def work() -> None:
@@ -275,11 +317,19 @@ class LocalProvider(Provider):
         worker = threading.Thread(target=work, name=f"generate-{self.spec}", daemon=True)
         worker.start()
         parts: list[str] = []
+        sent = 0  # characters already yielded
         try:
             for delta in streamer:
-                if delta:
-                    parts.append(delta)
-                    yield delta
+                if not delta:
+                    continue
+                parts.append(delta)
+                text, hit = cut_at_stop("".join(parts), settings.stop)
+                if len(text) > sent:
+                    yield text[sent:]
+                    sent = len(text)
+                if hit:
+                    parts = [text]
+                    break
         finally:
             stop.set()  # a reader that left early stops the worker at its next token
         worker.join()
@@ -296,3 +346,52 @@ class LocalProvider(Provider):
             answer.error = exc.message(settings.lang) if isinstance(exc, LabError) else t(
                 "arena.err_generation", settings.lang, detail=f"{type(exc).__name__}: {exc}"[:300])
         yield answer
+
+    def complete_batch(self, conversations: list[list[dict]], settings: ChatSettings) -> list[Answer]:
+        """All conversations in ONE generate call (left padding), same greedy answers as stream().
+        A conversation that cannot be encoded (too long) gets an Answer with its error; the rest go
+        on. Each Answer's latency is the batch's wall time (what the caller waited); its cost is
+        the batch's GPU time shared equally; ttft/tokens_per_s stay None (nothing streams)."""
+        if not conversations:
+            return []
+        self.check()
+        base = loaded_base(self.base_model)
+        started = time.perf_counter()
+        adapter = base.ensure_adapter(self.adapter_dir) if self.adapter_dir else None
+        if settings.system_prompt is None and self.default_system_prompt:
+            settings = settings.with_(system_prompt=self.default_system_prompt)
+        label = base_label(self.base_model) + (f" + {self.adapter_dir.name}" if self.adapter_dir else "")
+        answers: list[Answer | None] = [None] * len(conversations)
+        rows, kept = [], []
+        for i, messages in enumerate(conversations):
+            try:
+                inputs, _ = base.encode(with_system_prompt(messages, settings), settings.max_tokens)
+            except LabError as err:
+                answers[i] = Answer(contestant=self.spec, error=err.message(settings.lang), model=label)
+                continue
+            rows.append(inputs["input_ids"][0])
+            kept.append(i)
+        if kept:
+            ids, mask = left_pad(rows, base.tokenizer.pad_token_id, base.model.device)
+            kwargs = generation_kwargs(base, settings, [conversations[i] for i in kept])
+            try:
+                output = base.generate(adapter, input_ids=ids, attention_mask=mask, **kwargs)
+                error = None
+            except Exception as exc:  # noqa: BLE001 - reported per answer, like stream() does
+                log.error("local batch generation failed", exc_info=exc)
+                output, error = None, t("arena.err_generation", settings.lang, detail=f"{type(exc).__name__}: {exc}"[:300])
+            elapsed = time.perf_counter() - started
+            ends = {base.tokenizer.eos_token_id, base.tokenizer.pad_token_id} - {None}
+            for row, i in enumerate(kept):
+                answer = Answer(contestant=self.spec, model=label, tokens_in=int(rows[row].shape[-1]),
+                                latency_s=elapsed, error=error,
+                                cost_usd=round(settings.gpu_usd_per_hour * elapsed / len(kept) / 3600, 6))
+                if output is not None:
+                    new = output[row, ids.shape[1]:].tolist()
+                    # Finished rows are padded with pad (= eos here) after their end: count up to it.
+                    n = next((k + 1 for k, tok in enumerate(new) if tok in ends), len(new))
+                    text = base.tokenizer.decode(new[:n], skip_special_tokens=True)
+                    answer.text = cut_at_stop(text, settings.stop)[0]
+                    answer.tokens_out = n
+                answers[i] = answer
+        return [a for a in answers if a is not None]

@@ -7,17 +7,14 @@ errors (`core.secrets.scrub`) and are never stored.
 """
 from __future__ import annotations
 
-import logging
 from typing import Iterator
 from urllib.parse import urlparse
 
-from core.errors import LabError, ProviderError, UnavailableError
+from core.costs import inference_cost_usd
+from core.errors import LabError, UnavailableError
+from core.openai_edge import DEFAULT_AZURE_API_VERSION, Credentials, chat_error, make_client
 from core.providers.base import Answer, ChatSettings, Provider, Stopwatch, StreamItem, with_system_prompt
-from core.secrets import scrub
 
-log = logging.getLogger(__name__)
-
-DEFAULT_AZURE_API_VERSION = "2024-10-21"
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 
 
@@ -32,10 +29,6 @@ def estimate_tokens(texts: list[str], per_message: int = 3) -> int:
 def hosted_cost(model: str, tokens_in: int | None, tokens_out: int | None) -> float | None:
     """Price of one answer from the pricing data (core.costs); None when the model is unknown."""
     if tokens_in is None or tokens_out is None:
-        return None
-    try:
-        from core.costs import inference_cost_usd
-    except ImportError:
         return None
     try:
         return float(inference_cost_usd(model, tokens_in, tokens_out, fine_tuned=model.startswith("ft:")))
@@ -55,8 +48,12 @@ class OpenAICompatProvider(Provider):
         self._api_key = api_key
         self.base_url = base_url
         self.azure_endpoint = azure_endpoint
-        self.api_version = api_version or DEFAULT_AZURE_API_VERSION
         self.timeout_s = timeout_s
+        # The key goes into the one Credentials shape the OpenAI edge builds clients from.
+        self._credentials = Credentials(
+            openai_api_key=api_key if kind == "openai" else None, azure_api_key=api_key if kind == "azure" else None,
+            azure_endpoint=azure_endpoint, azure_api_version=api_version or DEFAULT_AZURE_API_VERSION,
+            endpoint_api_key=api_key if kind == "endpoint" else None)
 
     def __repr__(self) -> str:  # never the key
         return f"OpenAICompatProvider(kind={self.kind!r}, model={self.model!r}, base_url={self.base_url!r})"
@@ -72,14 +69,8 @@ class OpenAICompatProvider(Provider):
             raise UnavailableError("arena.err_no_azure", "arena.err_no_azure_hint")
 
     def client(self):
-        from openai import AzureOpenAI, OpenAI
-
-        if self.kind == "azure":
-            return AzureOpenAI(api_key=self._api_key, azure_endpoint=self.azure_endpoint,
-                               api_version=self.api_version, timeout=self.timeout_s, max_retries=0)
-        # Local servers ignore the key but the SDK insists on one.
-        return OpenAI(api_key=self._api_key or "not-needed", base_url=self.base_url,
-                      timeout=self.timeout_s, max_retries=0)
+        return make_client(self._credentials, self.kind, base_url=self.base_url, max_retries=0,
+                           timeout=self.timeout_s)
 
     def _request(self, messages: list[dict], settings: ChatSettings, usage: bool) -> dict:
         request = {"model": self.model, "messages": messages, "stream": True,
@@ -89,25 +80,15 @@ class OpenAICompatProvider(Provider):
         request["max_completion_tokens" if self.kind == "openai" else "max_tokens"] = settings.max_tokens
         if settings.seed is not None:
             request["seed"] = settings.seed
+        if settings.stop:
+            request["stop"] = list(settings.stop)
         if usage:
             request["stream_options"] = {"include_usage": True}
         return request
 
-    def _error(self, exc: Exception, lang: str | None) -> LabError:
-        """Turn an SDK exception into a LabError whose text names the fix; the key is scrubbed."""
-        import openai
-
-        detail = scrub(str(getattr(exc, "message", None) or exc), self._api_key)[:300]
-        where, model = self.where, self.model
-        if isinstance(exc, openai.AuthenticationError):
-            return ProviderError("arena.err_auth", "arena.err_auth_hint", where=where)
-        if isinstance(exc, openai.NotFoundError):
-            return UnavailableError("arena.err_model_missing", "arena.err_model_missing_hint", model=model, where=where)
-        if isinstance(exc, openai.RateLimitError):
-            return ProviderError("arena.err_rate_limit", "arena.err_rate_limit_hint", detail=detail)
-        if isinstance(exc, (openai.APIConnectionError, openai.APITimeoutError)):
-            return UnavailableError("arena.err_endpoint_down", "arena.err_endpoint_down_hint", where=where)
-        return ProviderError("arena.err_api", detail=detail, where=where)
+    def _error(self, exc: Exception) -> LabError:
+        """The OpenAI edge's reading of an SDK exception, in the arena's words; the key is scrubbed."""
+        return chat_error(exc, where=self.where, model=self.model, secrets=(self._api_key,))
 
     def stream(self, messages: list[dict], settings: ChatSettings) -> Iterator[StreamItem]:
         import openai
@@ -125,7 +106,7 @@ class OpenAICompatProvider(Provider):
                 # Some older compatible servers reject stream_options: ask again, count tokens ourselves.
                 chunks = client.chat.completions.create(**self._request(messages, settings, usage=False))
         except openai.OpenAIError as exc:
-            raise self._error(exc, settings.lang) from exc
+            raise self._error(exc) from exc
 
         parts: list[str] = []
         answer = Answer(contestant=self.spec, model=self.model)
@@ -141,7 +122,7 @@ class OpenAICompatProvider(Provider):
                         parts.append(delta)
                         yield delta
         except openai.OpenAIError as exc:  # the connection broke mid-answer: keep what arrived
-            answer.error = self._error(exc, settings.lang).message(settings.lang)
+            answer.error = self._error(exc).message(settings.lang)
         finally:
             close = getattr(chunks, "close", None)
             if close:

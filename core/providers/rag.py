@@ -8,9 +8,10 @@ provider answers. Earlier turns pass through as history. The Answer lists the so
 from __future__ import annotations
 
 import re
+import time
 from typing import Iterator
 
-from core.errors import InputError, UnavailableError
+from core.errors import InputError, LabError, UnavailableError
 from core.providers.base import Answer, ChatSettings, Provider, StreamItem
 
 _PT = {"que", "qual", "quais", "quanto", "quantos", "como", "onde", "quando", "não", "nao", "é", "para",
@@ -45,7 +46,12 @@ def split_question(messages: list[dict]) -> tuple[str, list[dict], str | None]:
 
 
 class RagProvider(Provider):
-    """Wraps another provider; retrieval happens before the first token (it counts in ttft)."""
+    """Wraps another provider; retrieval happens before the first token (it counts in ttft).
+
+    The passages go to the inner provider twice: numbered in the prompt, and as a list under
+    COPY_FROM on the last user message, which local models turn into a copy bias (core.rag.copy_bias;
+    ChatSettings.copy_bias, measured default in bench/bench_rag_answers.py). Hosted models follow a
+    RAG prompt on their own: for them the bias is set to 0 (they would ignore it anyway)."""
 
     kind = "rag"
 
@@ -62,27 +68,63 @@ class RagProvider(Provider):
         if check:
             check()
 
-    def stream(self, messages: list[dict], settings: ChatSettings) -> Iterator[StreamItem]:
-        import time
+    def inner_settings(self, settings: ChatSettings) -> ChatSettings:
+        """What the inner provider gets: no second system prompt (the RAG prompt carries one), and
+        the copy bias only where a local model reads it."""
+        changes: dict = {"system_prompt": None}
+        if getattr(self.inner, "kind", "") != "local":
+            changes["copy_bias"] = 0.0
+        return settings.with_(**changes)
 
-        self.check()
+    def prepare(self, messages: list[dict], settings: ChatSettings) -> tuple[list[dict], list, str]:
+        """(prompt for the inner provider, hits, question): retrieve, number the sources, attach them."""
         from core import rag
+        from core.rag.copy_bias import COPY_FROM
 
-        started = time.perf_counter()
         question, history, system = split_question(messages)
         lang = guess_language(question, default=settings.lang)
         hits = rag.retrieve(question, k=settings.rag_k, collection=settings.rag_collection, lang=lang)
         prompt = rag.build_rag_messages(question, hits, lang=lang,
                                         system_prompt=system if system is not None else settings.system_prompt,
                                         history=history)
+        prompt[-1][COPY_FROM] = [hit.text for hit in hits]
+        return prompt, hits, question
+
+    def _finish(self, answer: Answer, hits: list, question: str, retrieval_s: float) -> Answer:
+        from core import rag
+
+        answer.contestant = self.spec
+        answer.sources = rag.sources(hits)
+        if answer.ttft_s is not None:
+            answer.ttft_s += retrieval_s
+        if answer.latency_s is not None:
+            answer.latency_s += retrieval_s
+        return answer
+
+    def stream(self, messages: list[dict], settings: ChatSettings) -> Iterator[StreamItem]:
+        self.check()
+        started = time.perf_counter()
+        prompt, hits, question = self.prepare(messages, settings)
         retrieval_s = time.perf_counter() - started
-        # The RAG prompt already carries the system message: do not let the inner provider add another.
-        for item in self.inner.stream(prompt, settings.with_(system_prompt=None)):
-            if isinstance(item, Answer):
-                item.contestant = self.spec
-                item.sources = rag.sources(hits)
-                if item.ttft_s is not None:
-                    item.ttft_s += retrieval_s
-                if item.latency_s is not None:
-                    item.latency_s += retrieval_s
-            yield item
+        for item in self.inner.stream(prompt, self.inner_settings(settings)):
+            yield self._finish(item, hits, question, retrieval_s) if isinstance(item, Answer) else item
+
+    def complete_batch(self, conversations: list[list[dict]], settings: ChatSettings) -> list[Answer]:
+        """Retrieve for every question, then ONE inner complete_batch over all the prompts (a local
+        model generates them in one batch). A conversation without a question gets its error."""
+        self.check()
+        answers: list[Answer | None] = [None] * len(conversations)
+        prepared: list[tuple[int, list[dict], list, str, float]] = []
+        for i, messages in enumerate(conversations):
+            started = time.perf_counter()
+            try:
+                prompt, hits, question = self.prepare(messages, settings)
+            except LabError as err:
+                answers[i] = Answer(contestant=self.spec, error=err.message(settings.lang))
+                continue
+            prepared.append((i, prompt, hits, question, time.perf_counter() - started))
+        if prepared:
+            inner = self.inner.complete_batch([p[1] for p in prepared], self.inner_settings(settings))
+            for (i, _, hits, question, retrieval_s), answer in zip(prepared, inner):
+                answers[i] = self._finish(answer, hits, question, retrieval_s)
+        return [a for a in answers if a is not None]

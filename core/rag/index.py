@@ -1,14 +1,20 @@
-"""A persisted FAISS index of one collection, re-embedded only where documents changed.
+"""A persisted hybrid index of one collection (dense FAISS + lexical BM25), re-embedded only where
+documents changed.
 
 On disk, under LAB_HOME/rag/<collection>/index/:
-- vectors.faiss  — faiss.IndexFlatIP of L2-normalised float32 vectors, shape (n_chunks, 384); inner
-                   product = cosine similarity. Flat = exact search: at 384 floats (1.5 KiB) a chunk,
-                   even 10,000 chunks scan in a few milliseconds, so no approximate index is needed.
+- vectors.faiss  — faiss.IndexFlatIP of L2-normalised float32 e5 vectors (core.rag.e5), shape
+                   (n_chunks, 384); inner product = cosine similarity. Flat = exact search: at 384
+                   floats (1.5 KiB) a chunk, even 10,000 chunks scan in a few milliseconds.
+- lexical.npz    — the BM25 index of the same chunks (core.rag.lexical), rebuilt with every change
+                   (milliseconds: it needs no model).
 - manifest.json  — the embedder and chunking settings, each document's sha256 and chunk rows, the
-                   chunk texts, and the sha256 of vectors.faiss. Written last.
-Both are written atomically (core.atomic); the manifest names the exact vectors file it goes with, so a
+                   chunk texts, and the sha256 of vectors.faiss and lexical.npz. Written last.
+All are written atomically (core.atomic); the manifest names the exact files it goes with, so a
 crash or two processes writing at once can leave an old index but never a mismatched one (a mismatch
 is detected on load and rebuilt).
+
+Search ranks the chunks by both and fuses the two rankings (core.rag.search, reciprocal rank).
+Bundled documents' vectors come precomputed (core.rag.prebuilt) when their text is unchanged.
 
 sync() runs before every search: it stats the document files (cheap) and, only if they differ from
 what it saw last, hashes them and compares with the manifest. Unchanged documents keep their vectors
@@ -29,16 +35,17 @@ import numpy as np
 from core.atomic import write_bytes, write_text
 from core.errors import InputError, LabError
 from core.i18n import normalize, t
-from core.rag import chunking, documents, embeddings
+from core.rag import chunking, documents, e5, lexical, prebuilt, search
 from core.rag.documents import DEFAULT_COLLECTION, Document
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2  # 2: e5 vectors + BM25 (1 was MiniLM only)
 Progress = Callable[[float, str], None]  # (fraction 0..1, message in the current language)
 
 
 @dataclass(frozen=True)
 class Hit:
-    """One retrieved chunk. score: cosine similarity in [-1, 1], higher is closer."""
+    """One retrieved chunk. Hits come best first by the fused (dense + lexical) rank; score is the
+    chunk's cosine similarity to the question in [-1, 1] (higher is closer), for display."""
     doc_id: str
     title: str
     lang: str | None
@@ -48,8 +55,9 @@ class Hit:
 
 
 def _settings() -> dict:
-    return {"embedder": embeddings.embedder_id(), "chunk_tokens": chunking.CHUNK_TOKENS,
-            "overlap_tokens": chunking.OVERLAP_TOKENS, "version": MANIFEST_VERSION}
+    return {"embedder": e5.embedder_id(), "chunk_tokens": chunking.CHUNK_TOKENS,
+            "overlap_tokens": chunking.OVERLAP_TOKENS, "lexical": lexical.VERSION,
+            "version": MANIFEST_VERSION}
 
 
 def _error_text(error: dict | None) -> str | None:
@@ -76,9 +84,12 @@ class RagIndex:
         self.index_dir = self.folder / "index"
         self._lock = threading.RLock()
         self._faiss = None
+        self._lexical: lexical.Lexical | None = None
+        self._matrix: tuple | None = None  # (faiss index, its vectors as float32 (n_chunks, 384))
         self._manifest: dict | None = None
         self._signature: tuple | None = None
-        # What the last sync did, for the page and the tests: chunks embedded vs reused.
+        # What the last sync did, for the page and the tests: chunks embedded vs reused (from the
+        # old index or the shipped vectors of the bundled documents).
         self.last_sync = {"embedded": 0, "reused": 0, "changed": False}
 
     # ---- documents -------------------------------------------------------------------------
@@ -133,23 +144,34 @@ class RagIndex:
         except (OSError, ValueError):
             return None
 
-    def _load_from_disk(self) -> tuple[object, dict] | tuple[None, None]:
-        """The saved (index, manifest) if both are there and belong together; else (None, None)."""
+    def _load_from_disk(self) -> tuple[object, object, dict] | tuple[None, None, None]:
+        """The saved (faiss index, lexical index, manifest) if they are there and belong together;
+        else (None, None, None). A missing or damaged lexical.npz alone is rebuilt from the chunk
+        texts (no embedding needed)."""
         import faiss
 
         manifest = self._read_manifest()
         if not manifest:
-            return None, None
+            return None, None, None
         try:
             raw = (self.index_dir / "vectors.faiss").read_bytes()
         except OSError:
-            return None, None
+            return None, None, None
         if hashlib.sha256(raw).hexdigest() != manifest.get("faiss_sha256"):
-            return None, None
+            return None, None, None
         index = faiss.deserialize_index(np.frombuffer(raw, dtype=np.uint8))
         if index.ntotal != len(manifest.get("chunks", [])):
-            return None, None
-        return index, manifest
+            return None, None, None
+        words = None
+        try:
+            raw_lexical = (self.index_dir / "lexical.npz").read_bytes()
+            if hashlib.sha256(raw_lexical).hexdigest() == manifest.get("lexical_sha256"):
+                words = lexical.Lexical.from_bytes(raw_lexical)
+        except (OSError, ValueError, KeyError):
+            words = None
+        if words is None or words.n_docs != max(index.ntotal, 1):
+            words = _lexical_of(manifest)
+        return index, words, manifest
 
     def sync(self, force: bool = False, progress: Progress | None = None) -> dict:
         """Bring the index up to date with the documents; embed only what changed (all if force).
@@ -162,7 +184,7 @@ class RagIndex:
             if not force:  # another process (the arena, the page) may already have indexed the change
                 on_disk = self._load_from_disk()
                 if on_disk[0] is not None:
-                    self._faiss, self._manifest = on_disk
+                    self._faiss, self._lexical, self._manifest = on_disk
             hashes = {}
             for doc in list(docs):
                 try:
@@ -235,9 +257,14 @@ class RagIndex:
         def embedded(done: int, total: int) -> None:
             report(0.1 + 0.85 * done / total, t("rag.progress_embedding", done=done, total=total))
 
-        new_vectors = (embeddings.embed_passages([p for _, p in pending], progress=embedded) if pending
-                       else np.zeros((0, embeddings.DIMENSIONS), dtype=np.float32))
-        matrix = np.zeros((len(chunks), embeddings.DIMENSIONS), dtype=np.float32)
+        texts = [p for _, p in pending]
+        shipped = prebuilt.lookup(texts)  # bundled documents: vectors computed once, shipped
+        missing = [i for i in range(len(texts)) if i not in shipped]
+        computed = iter(e5.embed_passages([texts[i] for i in missing], progress=embedded) if missing
+                        else ())
+        new_vectors = [shipped[i] if i in shipped else next(computed) for i in range(len(texts))]
+        reused += len(shipped)
+        matrix = np.zeros((len(chunks), e5.DIMENSIONS), dtype=np.float32)
         row = 0
         fresh = iter(new_vectors)
         for block in vectors:
@@ -247,17 +274,21 @@ class RagIndex:
             else:
                 matrix[row:row + len(block)] = block
                 row += len(block)
-        index = faiss.IndexFlatIP(embeddings.DIMENSIONS)
+        index = faiss.IndexFlatIP(e5.DIMENSIONS)
         if len(matrix):
             index.add(matrix)
         report(0.97, t("rag.progress_saving"))
         raw = faiss.serialize_index(index).tobytes()
         manifest = {"settings": _settings(), "collection": self.collection, "documents": doc_entries,
                     "chunks": chunks, "faiss_sha256": hashlib.sha256(raw).hexdigest()}
+        words = _lexical_of(manifest)
+        raw_lexical = words.to_bytes()
+        manifest["lexical_sha256"] = hashlib.sha256(raw_lexical).hexdigest()
         write_bytes(self.index_dir / "vectors.faiss", raw)
+        write_bytes(self.index_dir / "lexical.npz", raw_lexical)
         write_text(self.index_dir / "manifest.json", json.dumps(manifest, ensure_ascii=False, indent=1))
-        self._faiss, self._manifest = index, manifest
-        self.last_sync = {"embedded": len(pending), "reused": reused, "changed": True}
+        self._faiss, self._lexical, self._manifest = index, words, manifest
+        self.last_sync = {"embedded": len(missing), "reused": reused, "changed": True}
         report(1.0, t("rag.progress_done", chunks=len(chunks)))
 
     # ---- search ----------------------------------------------------------------------------
@@ -266,17 +297,17 @@ class RagIndex:
         with self._lock:
             manifest = self._read_manifest() or self._manifest or {}
             return {"documents": len(manifest.get("documents", {})), "chunks": len(manifest.get("chunks", [])),
-                    "embedder": manifest.get("settings", {}).get("embedder", embeddings.embedder_id())}
+                    "embedder": manifest.get("settings", {}).get("embedder", e5.embedder_id())}
 
-    def search(self, query: str, k: int = 3, lang: str | None = None) -> list[Hit]:
-        """Top-k chunks by cosine similarity. lang restricts to documents in that language plus the
-        language-neutral uploads; None searches everything."""
-        return self.search_many([query], k=k, lang=lang)[0]
+    def search(self, query: str, k: int = 3, lang: str | None = None, mode: str = "hybrid") -> list[Hit]:
+        """Top-k chunks, best first. lang restricts to documents in that language plus the
+        language-neutral uploads; None searches everything. mode: "hybrid" (default: dense and
+        BM25 rankings fused), "dense" or "lexical" alone (to measure each)."""
+        return self.search_many([query], k=k, lang=lang, mode=mode)[0]
 
-    def search_many(self, queries: list[str], k: int = 3, lang: str | None = None) -> list[list[Hit]]:
+    def search_many(self, queries: list[str], k: int = 3, lang: str | None = None,
+                    mode: str = "hybrid") -> list[list[Hit]]:
         """search() for several questions at once (one batched embedding call): an evaluation set."""
-        import faiss
-
         queries = [(q or "").strip() for q in queries]
         if not queries or not all(queries):
             raise InputError("rag.error_empty_question", "rag.error_empty_question_hint")
@@ -284,7 +315,7 @@ class RagIndex:
             raise InputError("rag.error_bad_k", "rag.error_bad_k_hint", k=k)
         with self._lock:
             self.sync()
-            index, manifest = self._faiss, self._manifest or {}
+            index, words, manifest = self._faiss, self._lexical, self._manifest or {}
             chunks = manifest.get("chunks", [])
             doc_info = manifest.get("documents", {})
             if lang:
@@ -295,23 +326,30 @@ class RagIndex:
                 rows = np.arange(len(chunks), dtype=np.int64)
             if index is None or len(rows) == 0:
                 return [[] for _ in queries]
-            vectors = embeddings.embed_queries(queries)  # (n_queries, 384)
-            params = None
-            if len(rows) < index.ntotal:
-                params = faiss.SearchParameters(sel=faiss.IDSelectorBatch(rows))
-            scores, ids = index.search(vectors, min(k, len(rows)), params=params)  # (n_queries, k) each
+            if self._matrix is None or self._matrix[0] is not index:
+                self._matrix = (index, index.reconstruct_n(0, index.ntotal))  # (n_chunks, 384)
+            vectors = e5.embed_queries(queries)  # (n_queries, 384)
+            # Cosine of every chunk (n_queries, n_chunks): what a flat FAISS search computes, kept
+            # whole because the fusion ranks all allowed chunks, not only the dense top k.
+            dense = vectors @ self._matrix[1].T
         results = []
-        for score_row, id_row in zip(scores, ids):
+        for query, cosines in zip(queries, dense):
+            bm25 = words.scores(query) if mode != "dense" else np.zeros(len(chunks), np.float32)
             hits = []
-            for score, row in zip(score_row, id_row):
-                if row < 0:
-                    continue
+            for row in search.top_rows(cosines, bm25, rows, k, mode=mode):
                 chunk = chunks[row]
                 info = doc_info[chunk["doc_id"]]
                 hits.append(Hit(chunk["doc_id"], info["title"], info["lang"], int(chunk["chunk"]),
-                                chunk["text"], float(score)))
+                                chunk["text"], float(cosines[row])))
             results.append(hits)
         return results
+
+
+def _lexical_of(manifest: dict) -> lexical.Lexical:
+    """The BM25 index of a manifest's chunks (title line + text, as embedded), in row order."""
+    info = manifest.get("documents", {})
+    return lexical.Lexical.build([_passage(info[c["doc_id"]]["title"], c["section"], c["text"])
+                                  for c in manifest.get("chunks", [])])
 
 
 _indexes: dict[tuple[str, str], RagIndex] = {}

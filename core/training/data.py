@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import json
 import random
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from core.dataset import split_file
 from core.errors import InputError
 
 IGNORE = -100
@@ -131,58 +134,46 @@ def tokenize_all(tokenizer, conversations: Iterable[list[dict]], max_length: int
     return kept, stats
 
 
-def split(conversations: list, val_fraction: float, seed: int) -> tuple[list, list]:
-    """A seeded shuffle, then the last val_fraction as validation (at least 1 when asked for and
-    there are at least 4 conversations; never all of them)."""
-    order = list(range(len(conversations)))
-    random.Random(seed).shuffle(order)
-    n_val = 0
-    if val_fraction > 0 and len(conversations) >= 4:
-        n_val = min(len(conversations) - 2, max(1, round(len(conversations) * val_fraction)))
-    train = [conversations[i] for i in order[: len(order) - n_val]]
-    val = [conversations[i] for i in order[len(order) - n_val:]]
-    return train, val
+TRAIN_FILE, HELD_OUT_FILE = "train.jsonl", "validation.jsonl"  # in <run folder>/data/
 
 
-def split_dataset(path: str | Path, val_fraction: float, seed: int, out_dir: str | Path | None = None
+def split_dataset(path: str | Path, val_fraction: float, seed: int, out_dir: str | Path
                   ) -> tuple[list[list[dict]], list[list[dict]]]:
-    """Train and validation conversations. Uses the inspector's core.dataset.split_file when it is
-    there (so the page and the trainer agree on the split), else the seeded split above."""
-    if out_dir is not None and val_fraction > 0:
-        try:
-            from core.dataset import split_file  # written by the dataset inspector
-        except ImportError:
-            split_file = None
-        if split_file is not None:
-            result = split_file(str(path), str(out_dir), val_fraction, seed)
-            train_path, val_path = _split_paths(result)
-            if train_path is not None:
-                train = load_conversations(train_path)
-                val = load_conversations(val_path) if val_path and Path(val_path).is_file() and \
-                    Path(val_path).stat().st_size else []
-                return train, val
-    return split(load_conversations(path), val_fraction, seed)
+    """Train and validation conversations through core.dataset's split_file, the lab's one split
+    (the inspector, the estimate, the run and the held-out questions agree on every line).
+    The two files stay in out_dir as train.jsonl and validation.jsonl."""
+    out_dir = Path(out_dir)
+    everything = load_conversations(path)  # checks every line first: errors name the line
+    if val_fraction <= 0:
+        return everything, []
+    train_path, val_path = split_file(path, out_dir, val_fraction, seed)
+    train_path = train_path.replace(out_dir / TRAIN_FILE)
+    val_path = val_path.replace(out_dir / HELD_OUT_FILE)
+    return load_conversations(train_path), load_conversations(val_path)
 
 
-def _split_paths(result) -> tuple[str | None, str | None]:
-    """split_file may return (train, val) paths or a dict with train/validation entries."""
-    if isinstance(result, (tuple, list)) and len(result) >= 2:
-        return str(result[0]), str(result[1]) if result[1] else None
-    if isinstance(result, dict):
-        train = result.get("train") or result.get("train_path")
-        val = result.get("validation") or result.get("val") or result.get("val_path") or result.get("validation_path")
-        return (str(train) if train else None), (str(val) if val else None)
-    return None, None
+def held_out_path(run_dir: str | Path) -> Path | None:
+    """The validation file a run kept in its folder (its own split or a copy of the file it was
+    given), so the arena and the evaluation ask only questions the run never trained on."""
+    path = Path(run_dir) / "data" / HELD_OUT_FILE
+    return path if path.is_file() and path.stat().st_size else None
 
 
 def training_conversations(cfg, out_dir: str | Path | None = None) -> tuple[list, list]:
     """(train, validation) conversations exactly as a run with this LocalTrainConfig sees them:
-    the validation file or a seeded split, then at most max_examples train conversations (a seeded
-    sample, not the first lines: files are often grouped by topic)."""
+    the validation file or the seeded split, then at most max_examples train conversations (a seeded
+    sample, not the first lines: files are often grouped by topic). With out_dir (the run's data
+    folder) the validation conversations stay there for held_out_path(); without it (the estimate)
+    the split goes to a temporary folder."""
     if not cfg.dataset:
         raise InputError("train.error_no_dataset", "train.error_no_dataset_hint")
+    if out_dir is None:
+        with tempfile.TemporaryDirectory(prefix="lab-split-") as tmp:
+            return training_conversations(cfg, tmp)
     if cfg.validation_file:
         train, val = load_conversations(cfg.dataset), load_conversations(cfg.validation_file)
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cfg.validation_file, Path(out_dir) / HELD_OUT_FILE)
     else:
         train, val = split_dataset(cfg.dataset, cfg.val_fraction, cfg.seed, out_dir)
     if cfg.max_examples and len(train) > cfg.max_examples:

@@ -9,11 +9,10 @@ Everything is written to a temp name and renamed, so a crash never leaves half a
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import zipfile
 from pathlib import Path
 
+from core.atomic import atomic_write, save_pretrained
 from core.errors import InputError
 
 EXPORTS = "exports"
@@ -28,15 +27,12 @@ def adapter_dir(run_dir: str | Path) -> Path:
 
 
 def _zip_folder(folder: Path, target: Path, arc_root: str) -> Path:
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.tmp")
     # Weights do not compress: store them (fast); the small text files deflate.
-    with zipfile.ZipFile(tmp, "w") as archive:
+    with atomic_write(target, "wb") as handle, zipfile.ZipFile(handle, "w") as archive:
         for path in sorted(folder.rglob("*")):
             if path.is_file():
                 method = zipfile.ZIP_STORED if path.suffix == ".safetensors" else zipfile.ZIP_DEFLATED
                 archive.write(path, f"{arc_root}/{path.relative_to(folder)}", compress_type=method)
-    os.replace(tmp, target)
     return target
 
 
@@ -73,15 +69,7 @@ def merge_adapter(run_dir: str | Path, out_dir: str | Path | None = None) -> Pat
                                                 dtype=torch.float32, attn_implementation="sdpa")
     merged = PeftModel.from_pretrained(base, str(source)).merge_and_unload()
     tokenizer = AutoTokenizer.from_pretrained(str(source))
-    tmp = target.with_name(f".{target.name}.tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    merged.save_pretrained(tmp, safe_serialization=True)
-    tokenizer.save_pretrained(tmp)
-    if target.exists():
-        shutil.rmtree(target)
-    os.replace(tmp, target)
-    return target
+    return save_pretrained(target, merged, tokenizer)
 
 
 def zip_merged(run_dir: str | Path) -> Path:

@@ -6,24 +6,47 @@
 """
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 
 from core.i18n import t
 
 
+# Flags come from ChatSettings' controls (the arena's sliders use the same specs and bounds); these
+# keep their short historic spellings as aliases.
+ALIASES = {"system_prompt": ["--system"], "rag_k": ["--k"]}
+CLI_DEFAULTS = {"temperature": 0.0}  # a terminal answer should repeat: greedy unless asked otherwise
+
+
+def bounded(spec: dict):
+    """argparse type for one control: the field's type, inside its bounds (a clear error otherwise)."""
+    kind = {"int": int, "float": float}.get(spec["type"], str)
+
+    def parse(text: str):
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(t("arena.cli_bad_value", value=text)) from None
+        low, high = spec.get("min"), spec.get("max")
+        if kind is not str and ((low is not None and value < low) or (high is not None and value > high)):
+            raise argparse.ArgumentTypeError(t("arena.cli_out_of_range", value=text, low="-∞" if low is None else low,
+                                               high="∞" if high is None else high))
+        return value
+    return parse
+
+
 def register(subparsers) -> None:
+    from core.providers import ChatSettings
+
     parser = subparsers.add_parser("ask", help=t("arena.cli_help"), description=t("arena.cli_description"))
     parser.add_argument("question", nargs="?", help=t("arena.cli_question_help"))
     parser.add_argument("--contestant", "-c", default="base", help=t("arena.cli_contestant_help"))
     parser.add_argument("--json", action="store_true", help=t("arena.cli_json_help"))
-    parser.add_argument("--max-tokens", type=int, default=256, help=t("arena.max_tokens_help"))
-    parser.add_argument("--temperature", type=float, default=0.0, help=t("arena.temperature_help"))
-    parser.add_argument("--top-p", type=float, default=1.0, help=t("arena.top_p_help"))
-    parser.add_argument("--seed", type=int, default=None, help=t("arena.seed_help"))
-    parser.add_argument("--system", default=None, help=t("arena.system_prompt_help"))
-    parser.add_argument("--gpu-usd-per-hour", type=float, default=0.0, help=t("arena.gpu_price_help"))
-    parser.add_argument("--k", type=int, default=3, help=t("arena.cli_k_help"))
+    for spec in ChatSettings.control_specs():
+        flags = ["--" + spec["name"].replace("_", "-"), *ALIASES.get(spec["name"], [])]
+        parser.add_argument(*flags, dest=spec["name"], type=bounded(spec), help=t(spec["help"]),
+                            default=CLI_DEFAULTS.get(spec["name"], spec["default"]))
     parser.add_argument("--list", action="store_true", help=t("arena.cli_list_help"))
     parser.set_defaults(func=run)
 
@@ -46,9 +69,8 @@ def run(args) -> int:
         return 0
     if not args.question or not args.question.strip():
         raise InputError("arena.err_no_question", "arena.err_no_question_hint")
-    settings = ChatSettings(temperature=args.temperature, max_tokens=args.max_tokens, top_p=args.top_p,
-                            seed=args.seed, system_prompt=args.system, gpu_usd_per_hour=args.gpu_usd_per_hour,
-                            rag_k=args.k, lang=lang)
+    settings = ChatSettings(**{spec["name"]: getattr(args, spec["name"]) for spec in ChatSettings.control_specs()},
+                            lang=lang)
     answer = None
     try:
         for item in get_provider(args.contestant).stream([{"role": "user", "content": args.question}], settings):

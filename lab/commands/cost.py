@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 
-from core.i18n import format_number, t
+from core.i18n import format_date, format_number, t
 
 DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
 PRICE_FLAGS = {  # flag -> ModelPrice field (USD per 1M tokens)
@@ -62,7 +62,7 @@ def _dataset(args):
 
 
 def run(args) -> int:
-    from core.costs import UsageSpec, estimate
+    from core.costs import UsageSpec, estimate_costs
 
     overrides = {field: getattr(args, flag) for flag, field in PRICE_FLAGS.items() if getattr(args, flag) is not None}
     currency = (args.currency or "USD").strip().upper()
@@ -73,9 +73,10 @@ def run(args) -> int:
     usage = UsageSpec(queries_per_month=args.queries_per_month, prompt_tokens=args.prompt_tokens,
                       answer_tokens=args.answer_tokens, instruction_tokens=args.instruction_tokens,
                       rag_context_tokens=args.rag_context_tokens, cached_instructions=args.cached_instructions)
-    result = estimate(args.model, _dataset(args), epochs=args.epochs, usage=usage, overrides=overrides,
-                      currency=currency, exchange_rate=args.exchange_rate if args.exchange_rate is not None else 1.0,
-                      compare=args.compare)
+    result = estimate_costs(args.model, _dataset(args), epochs=args.epochs, usage=usage, overrides=overrides,
+                            currency=currency,
+                            exchange_rate=args.exchange_rate if args.exchange_rate is not None else 1.0,
+                            compare=args.compare)
     if args.format == "json":
         print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
     else:
@@ -124,6 +125,7 @@ def render_text(est) -> str:
     lines += [note for _level, note in model_notes(p)]
     if p.provider == "openai":
         dates = wind_down()
-        lines.append(t("costs.cli.line_wind_down", no_new_jobs=dates.get("no_new_jobs_after"),
-                       retire=dates.get("models_retire"), retired=dates.get("already_retired")))
+        lines.append(t("costs.cli.line_wind_down", no_new_jobs=format_date(dates.get("no_new_jobs_after")),
+                       retire=format_date(dates.get("models_retire")),
+                       retired=format_date(dates.get("already_retired"))))
     return "\n".join(lines)

@@ -3,6 +3,8 @@ and token estimate from the command line (same core.dataset code as the page).
 
 Exit codes: 0 no error-severity finding, 1 at least one, 2 the file cannot be read or the
 arguments are wrong (one line on stderr; lab/cli.py turns core's LabError into it).
+Text output folds identical findings into one line each ("... on 19 lines: 2–20"), errors first;
+the JSON keeps one entry per finding and line, which scripts rely on.
 A CSV is converted to chat JSONL first when --question-column and --answer-column are given.
 """
 from __future__ import annotations
@@ -26,6 +28,7 @@ def register(subparsers) -> None:
     parser.add_argument("--answer-column", help=t("inspect.cli_answer_help"))
     parser.add_argument("--system-prompt", help=t("inspect.cli_system_help"))
     parser.add_argument("--max-findings", type=int, default=None, help=t("inspect.cli_max_help"))
+    parser.add_argument("--no-pii", action="store_true", help=t("inspect.cli_pii_help"))
     parser.set_defaults(func=run)
 
 
@@ -40,7 +43,7 @@ def run(args) -> int:
             print(t("inspect.cli_converted", written=summary["written"], path=converted.name,
                     skipped=summary["skipped"]), file=sys.stderr)
             path = converted
-        report = inspect_file(path, model=args.model)
+        report = inspect_file(path, model=args.model, pii=not args.no_pii)
         report.path = str(args.file)  # a converted CSV is reported under its own name
     try:
         if args.format == "json":
@@ -53,11 +56,23 @@ def run(args) -> int:
 
 
 def print_text(report, max_findings: int | None) -> None:
-    shown = report.findings if max_findings is None else report.findings[:max_findings]
-    for finding in shown:
-        severity = t(f"inspect.severity.{finding.severity}")
-        print(f"{report.path}:{finding.line}: {severity} [{finding.code}] {finding.message} {finding.hint}")
-    hidden = len(report.findings) - len(shown)
+    from core.dataset.report import group_findings, line_ranges_text
+
+    groups = group_findings(report.findings)
+    shown = groups if max_findings is None else groups[:max_findings]
+    for group in shown:
+        severity = t(f"inspect.severity.{group.severity}")
+        first = group.lines[0]
+        where = f"{report.path}:{first}" if first else f"{report.path}"
+        if len(group.lines) > 1:
+            head = t("inspect.cli_group", severity=severity, code=group.code, count=format_number(len(group.lines)),
+                     lines=line_ranges_text(group.lines))
+            print(f"{where}: {head} — {group.message} {group.hint}")
+        elif first == 0:
+            print(f"{where}: {t('inspect.whole_file')}: {severity} [{group.code}] {group.message} {group.hint}")
+        else:
+            print(f"{where}: {severity} [{group.code}] {group.message} {group.hint}")
+    hidden = len(groups) - len(shown)
     if hidden > 0:
         print(t("inspect.cli_more", count=format_number(hidden)))
     print(t("inspect.cli_summary", path=report.path, examples=format_number(report.n_examples),

@@ -14,8 +14,13 @@ import json
 import sys
 import time
 from dataclasses import fields
+from typing import IO
 
-from core.i18n import t
+from core.errors import InputError
+from core.i18n import format_duration, t
+from core.training.config import PRESETS, LocalTrainConfig
+from core.training.launch import CLI_NAMES, CLI_SKIP
+from lab.commands.train_hosted import add_hosted_arguments
 
 def _h(text: str) -> str:
     """argparse %-formats help texts: a literal % (\"10%\") must be doubled."""
@@ -27,9 +32,6 @@ _SHARED = {"model", "epochs", "max_steps", "seed", "validation_file", "batch_siz
 
 
 def register(subparsers) -> None:
-    from core.training.config import PRESETS, LocalTrainConfig
-    from core.training.launch import CLI_NAMES, CLI_SKIP
-
     parser = subparsers.add_parser("train", help=_h(t("train.cli_help")), description=t("train.cli_description"))
     parser.add_argument("file", nargs="?", help=_h(t("train.cli_file_help")))
     parser.add_argument("--backend", choices=["local", "openai", "azure"], default="local",
@@ -53,20 +55,12 @@ def register(subparsers) -> None:
             group.add_argument(flag, dest=spec.name, type=kind, default=None, help=help_text,
                                choices=list(spec.metadata["choices"]) if spec.metadata.get("choices") else None,
                                metavar=None if spec.metadata.get("choices") else spec.name.upper())
-    try:  # hosted-only options (--method, --suffix, ...) come from the hosted module
-        from core.hosted.cli import add_hosted_arguments
-
-        add_hosted_arguments(parser)
-    except ImportError:
-        parser.add_argument("--method", choices=["supervised", "dpo"], default=None, help=_h(t("train.cli_method_help")))
-        parser.add_argument("--suffix", default=None, help=_h(t("train.cli_suffix_help")))
+    add_hosted_arguments(parser)  # hosted-only options: --method, --suffix, --validation, ...
     parser.set_defaults(func=run)
 
 
 def local_config(args):
     """LocalTrainConfig from the preset plus every option the user gave."""
-    from core.training.config import LocalTrainConfig
-
     overrides = {spec.name: getattr(args, spec.name, None) for spec in fields(LocalTrainConfig)
                  if spec.name not in ("dataset", "preset")}
     overrides["dataset"] = args.file
@@ -74,8 +68,10 @@ def local_config(args):
 
 
 def run(args) -> int:
-    from core.errors import InputError
+    # lazy: the job engine (psutil, sqlite) and the hosted stack (openai SDK) load only to start a job
     from core.jobs import runner
+    from core.training.launch import submit_local
+    from lab.commands.train_hosted import submit_from_args
 
     if args.resume:
         job = runner.resume(args.resume)
@@ -84,16 +80,8 @@ def run(args) -> int:
     elif args.backend == "local":
         if getattr(args, "method", None) == "dpo":
             raise InputError("train.error_dpo_local", "train.error_dpo_local_hint", path=args.file)
-        from core.training.launch import submit_local
-
         job = submit_local(local_config(args), name=args.name)
     else:
-        try:
-            from core.hosted.cli import submit_from_args
-        except ImportError as exc:
-            from core.errors import UnavailableError
-
-            raise UnavailableError("train.error_hosted_missing", "train.error_hosted_missing_hint") from exc
         if args.epochs is not None and float(args.epochs).is_integer():
             args.epochs = int(args.epochs)  # hosted APIs take whole epochs
         job = submit_from_args(args)
@@ -105,24 +93,23 @@ def run(args) -> int:
               flush=True)
     if not args.follow:
         return 0
-    if job.backend != "local":
-        from core.hosted.cli import follow as hosted_follow
-
-        return hosted_follow(job.id)
     return follow(job.id, as_json=args.format == "json")
 
 
+# Metric fields worth a column, in order: local runs log the first two, hosted jobs add the others.
+METRICS = ("train_loss", "eval_loss", "full_valid_loss", "train_accuracy", "valid_accuracy")
+
+
 def format_event(event: dict) -> str | None:
-    """A human line for one event (log lines in the reader's language when they carry a key)."""
+    """One events.jsonl line as a human line, for local runs and hosted jobs alike (None for events
+    not worth printing). Log lines come in the reader's language when they carry a catalogue key."""
     kind = event.get("kind")
     if kind == "log":
         text = t(event["key"], **(event.get("params") or {})) if event.get("key") else event.get("message", "")
         return f"· {text}"
     if kind == "metric":
         parts = [t("train.cli_step", step=event.get("step", "?"), total=event.get("total_steps", "?"))]
-        for name, label in (("train_loss", "loss"), ("eval_loss", "eval_loss")):
-            if event.get(name) is not None:
-                parts.append(f"{label}={event[name]:.4f}")
+        parts += [f"{name}={event[name]:.4f}" for name in METRICS if event.get(name) is not None]
         if event.get("tokens_per_s"):
             parts.append(t("train.cli_tokens_per_s", rate=f"{event['tokens_per_s']:.0f}"))
         if event.get("eta_s") is not None and event.get("train_loss") is not None:
@@ -130,33 +117,26 @@ def format_event(event: dict) -> str | None:
         return "  ".join(parts)
     if kind == "status":
         line = t("train.cli_status", status=t(f"train.status.{event.get('status')}"))
+        if event.get("remote_status"):
+            line += f" ({event['remote_status']})"
         if event.get("error"):
             line += f": {event['error']}"
         return line
     return None
 
 
-def format_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "–"
-    seconds = int(round(seconds))
-    if seconds < 60:
-        return f"{seconds}s"
-    minutes, sec = divmod(seconds, 60)
-    if minutes < 60:
-        return f"{minutes}m{sec:02d}s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}h{minutes:02d}m"
-
-
-def follow(job_id: str, as_json: bool = False, poll_s: float = 1.0, out=None) -> int:
-    """Print events until the job ends; 0 only when it succeeded. Ctrl+C stops following only."""
-    from core.jobs import registry, runner
+def follow(job_id: str, as_json: bool = False, poll_s: float = 1.0, out: IO[str] | None = None,
+           err: IO[str] | None = None, timeout_s: float | None = None) -> int:
+    """Print a job's events until it ends, for every backend. Exit codes: 0 succeeded, 1 failed or
+    cancelled, 3 paused (resume later), 4 stopped following after timeout_s, 130 Ctrl+C (the job
+    goes on in the background)."""
+    from core.jobs import registry, runner  # lazy: psutil and sqlite only when following a job
     from core.jobs.events import EventReader
 
-    out = out or sys.stdout
+    out, err = out or sys.stdout, err or sys.stderr
     job = runner.require_job(job_id)
     reader = EventReader(job.run_dir)
+    start = time.monotonic()
 
     def drain() -> None:
         for event in reader.poll():
@@ -169,26 +149,44 @@ def follow(job_id: str, as_json: bool = False, poll_s: float = 1.0, out=None) ->
             runner.refresh()
             job = registry.get_job(job_id)
             drain()
-            if job.status in registry.TERMINAL:
+            if job.status in registry.TERMINAL or (job.status == registry.PAUSED and job.pid is None):
                 break
+            if timeout_s is not None and time.monotonic() - start > timeout_s:
+                print(t("train.cli_follow_detached", job_id=job_id), file=err, flush=True)
+                return 4
             time.sleep(poll_s)
     except KeyboardInterrupt:
-        print(t("train.cli_follow_detached", job_id=job_id), file=sys.stderr, flush=True)
+        print(t("train.cli_follow_detached", job_id=job_id), file=err, flush=True)
         return 130
     drain()
     if as_json:
         print(json.dumps({"id": job.id, "status": job.status, "result": job.result, "error": job.error},
                          ensure_ascii=False, default=str), file=out, flush=True)
     elif job.status == registry.SUCCEEDED:
-        result = job.result or {}
-        print(t("train.cli_succeeded", adapter=result.get("adapter_dir") or result.get("fine_tuned_model") or "",
-                loss=_fmt(result.get("final_train_loss")), eval_loss=_fmt(result.get("final_eval_loss"))),
-              file=out, flush=True)
-        print(t("train.cli_try_it", job_id=job.id), file=out, flush=True)
+        _print_success(job, out)
+    elif job.status == registry.PAUSED:
+        print(t("hosted.cli.paused", job_id=job_id), file=err, flush=True)
     else:
         print(t("train.cli_failed", status=t(f"train.status.{job.status}"), reason=job.error or ""),
-              file=sys.stderr, flush=True)
-    return 0 if job.status == registry.SUCCEEDED else 1
+              file=err, flush=True)
+    return {registry.SUCCEEDED: 0, registry.PAUSED: 3}.get(job.status, 1)
+
+
+def _print_success(job, out: IO[str]) -> None:
+    """A local run names its adapter and losses; a hosted job its ft: model and what it cost."""
+    result = job.result or {}
+    if result.get("fine_tuned_model"):  # a hosted job
+        print(t("hosted.cli.succeeded", model=result["fine_tuned_model"], tokens=result.get("trained_tokens") or 0),
+              file=out, flush=True)
+        if result.get("actual_usd") is not None:
+            print(t("hosted.cli.cost", actual=f"{result['actual_usd']:.2f}",
+                    estimate="-" if result.get("estimated_usd") is None else f"{result['estimated_usd']:.2f}"),
+                  file=out, flush=True)
+    else:
+        print(t("train.cli_succeeded", adapter=result.get("adapter_dir") or "",
+                loss=_fmt(result.get("final_train_loss")), eval_loss=_fmt(result.get("final_eval_loss"))),
+              file=out, flush=True)
+    print(t("train.cli_try_it", job_id=job.id), file=out, flush=True)
 
 
 def _fmt(value) -> str:

@@ -7,15 +7,21 @@ shows for the job id this function returns.
 """
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 
 import streamlit as st
 
 from components.shell import friendly_errors
+from core.costs import format_money, markdown_money
 from core.errors import LabError
+from core.hosted import backend as hosted
 from core.hosted import winddown
+from core.hosted.submit import HostedConfig, submit
 from core.i18n import format_number, t
+from core.jobs import registry, runner
 from core.openai_edge import DEFAULT_AZURE_API_VERSION, TYPED_KEYS, normalize_backend, provider_name, resolve_credentials
+from core.paths import subdir
 from core.secrets import get_secret, mask
 
 NONE = "—"
@@ -67,8 +73,6 @@ def _has_key(backend: str) -> bool:
 
 def _dataset_files() -> list[str]:
     """JSONL files the lab knows: the inspector's current dataset first, then LAB_HOME/datasets."""
-    from core.paths import subdir
-
     files: list[str] = []
     current = (st.session_state.get("lab_dataset") or {}).get("path")
     if current and Path(current).is_file():
@@ -79,9 +83,20 @@ def _dataset_files() -> list[str]:
     return files
 
 
-def _settings_form(backend: str, files: list[str]) -> None:
-    from core.hosted.submit import HostedConfig
+def _money(usd: float | None) -> str:
+    """USD for a metric box (Markdown: the `$` is escaped so it never starts LaTeX)."""
+    return NONE if usd is None else markdown_money(format_money(usd))
 
+
+def _number(column, name: str, backend: str):
+    """A HostedConfig field's number box: label, tooltip, bounds and step from the field's metadata
+    (empty = "auto": the provider chooses)."""
+    meta = next(f for f in fields(HostedConfig) if f.name == name).metadata
+    return column.number_input(t(meta["label"]), min_value=meta["min"], max_value=meta["max"], value=None,
+                               step=meta["step"], key=f"hosted_{name}_{backend}", help=t(meta["help"]))
+
+
+def _settings_form(backend: str, files: list[str]) -> None:
     dataset = st.session_state.get("lab_dataset") or {}
     models = list(winddown.FINE_TUNABLE_MODELS)
     default_model = dataset.get("model") if dataset.get("model") in models else "gpt-4o-mini-2024-07-18"
@@ -101,19 +116,14 @@ def _settings_form(backend: str, files: list[str]) -> None:
                              format_func=lambda m: t(f"hosted.form.method_{m}"), help=t("hosted.help.method"))
         suffix = left.text_input(t("hosted.form.suffix"), key=f"hosted_suffix_{backend}", max_chars=64,
                                  help=t("hosted.help.suffix"))
-        seed = right.number_input(t("hosted.form.seed"), min_value=0, max_value=2**31 - 1, value=None, step=1,
-                                  key=f"hosted_seed_{backend}", help=t("hosted.help.seed"))
+        seed = _number(right, "seed", backend)
         st.markdown(t("hosted.form.hyper_title"))
         st.caption(t("hosted.form.hyper_auto"))
         h1, h2, h3, h4 = st.columns(4)
-        epochs = h1.number_input(t("hosted.form.n_epochs"), min_value=1, max_value=50, value=None, step=1,
-                                 key=f"hosted_epochs_{backend}", help=t("hosted.help.n_epochs"))
-        batch = h2.number_input(t("hosted.form.batch_size"), min_value=1, max_value=256, value=None, step=1,
-                                key=f"hosted_batch_{backend}", help=t("hosted.help.batch_size"))
-        lr = h3.number_input(t("hosted.form.lr_multiplier"), min_value=0.01, max_value=100.0, value=None,
-                             step=0.1, key=f"hosted_lr_{backend}", help=t("hosted.help.lr_multiplier"))
-        beta = h4.number_input(t("hosted.form.beta"), min_value=0.01, max_value=2.0, value=None, step=0.05,
-                               key=f"hosted_beta_{backend}", help=t("hosted.help.beta"))
+        epochs = _number(h1, "n_epochs", backend)
+        batch = _number(h2, "batch_size", backend)
+        lr = _number(h3, "learning_rate_multiplier", backend)
+        beta = _number(h4, "beta", backend)
         confirm = st.checkbox(t("hosted.form.confirm_billing", provider=provider_name(backend)),
                               key=f"hosted_confirm_{backend}")
         submitted = st.form_submit_button(t("hosted.form.submit", provider=provider_name(backend)),
@@ -134,8 +144,6 @@ def _settings_form(backend: str, files: list[str]) -> None:
 
 
 def _submit(config) -> None:
-    from core.hosted.submit import submit
-
     bar = st.progress(0.0, text=t("hosted.form.upload_waiting"))
 
     def progress(done: int, total: int, name: str) -> None:
@@ -153,8 +161,6 @@ def _submit(config) -> None:
 
 def _jobs(backend: str) -> str | None:
     """The hosted jobs of this backend: pick one, see its result, pause / resume / cancel it."""
-    from core.jobs import registry, runner
-
     runner.refresh()
     jobs = registry.list_jobs(backend=backend)
     if not jobs:
@@ -174,9 +180,9 @@ def _jobs(backend: str) -> str | None:
     cols[1].metric(t("hosted.form.trained_tokens"),
                    format_number(result["trained_tokens"]) if result.get("trained_tokens") else NONE)
     estimate = result.get("estimated_usd", job.params.get("estimated_usd"))
-    cols[2].metric(t("hosted.form.estimated_cost"), NONE if estimate is None else f"${estimate:,.2f}")
+    cols[2].metric(t("hosted.form.estimated_cost"), _money(estimate))
     actual = result.get("actual_usd")
-    cols[3].metric(t("hosted.form.actual_cost"), NONE if actual is None else f"${actual:,.2f}",
+    cols[3].metric(t("hosted.form.actual_cost"), _money(actual),
                    help=t("hosted.help.actual_cost"))
     st.caption(t("hosted.form.remote_id", remote_id=job.params.get("openai_job_id", NONE)))
     if result.get("fine_tuned_model"):
@@ -188,9 +194,6 @@ def _jobs(backend: str) -> str | None:
 
 
 def _controls(job) -> None:
-    from core.hosted import backend as hosted
-    from core.jobs import registry
-
     typed = _typed()
     b1, b2, b3 = st.columns(3)
     result = job.result or {}

@@ -89,11 +89,13 @@ def _progress(job, summary: dict) -> None:
                    help=t("train.help.monitor_tokens_per_s"))
     loss = summary.get("train_loss")
     first = summary.get("first_train_loss")
-    delta = None if loss is None or first is None else f"{loss - first:+.3f}"
-    cols[2].metric(t("train.monitor_train_loss"), f"{loss:.3f}" if loss is not None else "–", delta=delta,
+    delta = None
+    if loss is not None and first is not None:  # signed, so st.metric colours it (down = green here)
+        delta = ("+" if loss >= first else "") + format_number(loss - first, decimals=3)
+    cols[2].metric(t("train.monitor_train_loss"), format_number(loss, decimals=3) if loss is not None else "–", delta=delta,
                    delta_color="inverse", help=t("train.help.monitor_train_loss"))
     eval_loss = summary.get("eval_loss")
-    cols[3].metric(t("train.monitor_eval_loss"), f"{eval_loss:.3f}" if eval_loss is not None else "–",
+    cols[3].metric(t("train.monitor_eval_loss"), format_number(eval_loss, decimals=3) if eval_loss is not None else "–",
                    help=t("train.help.monitor_eval_loss"))
 
 
@@ -229,7 +231,13 @@ def render(job_id: str | None) -> None:
     if not job_id:
         st.info(t("train.monitor_empty"))
         return
-    _live(job_id)
+    from core.jobs import registry
+
+    job = registry.get_job(job_id)
+    if job is not None and job.finished:
+        _body(job_id)  # a finished job no longer changes: draw it once instead of polling every 2 s
+    else:
+        _live(job_id)
 
 
 # --- all runs: table, overlay chart, downloads ---------------------------------------------------

@@ -40,6 +40,13 @@ def write_bytes(path: str | Path, data: bytes) -> None:
         handle.write(data)
 
 
+def copy_file(source: str | Path, target: str | Path) -> Path:
+    """Copy a file (streamed, any size) so the copy appears whole or not at all."""
+    with open(source, "rb") as src, atomic_write(target, "wb") as dst:
+        shutil.copyfileobj(src, dst, 1024 * 1024)
+    return Path(target)
+
+
 def save_pretrained(target: str | Path, *parts: Any) -> Path:
     """Save Hugging Face objects (a model, its tokenizer, a peft adapter...) into one folder that
     appears whole or not at all: each part's save_pretrained writes into a sibling temp folder, which

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import threading
 import time
 from pathlib import Path
+
+import psutil
+
+from core.environment import device_info
 
 from core.atomic import write_text
 from core.errors import InputError
@@ -54,8 +59,6 @@ def _entry_key(model: str, device: str, seq_len: int) -> str:
 def cached_calibration(model: str | None = "embedded", device: str | None = None,
                        seq_len: int | None = None) -> dict | None:
     """The latest measurement for model on this machine's device (any seq_len unless given)."""
-    from core.environment import device_info
-
     name = _model_key(model)
     device = device or device_info()["device"]
     entries = [e for e in _read_cache().values()
@@ -70,8 +73,6 @@ class _PeakRss:
     """Samples this process's resident memory every 20 ms while training steps run (CPU peak)."""
 
     def __init__(self) -> None:
-        import psutil
-
         self._process = psutil.Process()
         self.peak = self._process.memory_info().rss
         self._stop = threading.Event()
@@ -96,8 +97,6 @@ def recommended_threads() -> int:
     is already oversubscribed (1-minute load average above the core count). There, OpenMP threads
     spin-waiting for each other are descheduled and one step can take 10-30x longer with 2 threads
     than with 1 (measured on the lab's shared 2-core machine at load 6-8), so use 1."""
-    import os
-
     cores = os.cpu_count() or 1
     try:
         load = os.getloadavg()[0]
@@ -125,15 +124,13 @@ def calibrate(model: str = "embedded", seq_len: int = 256, steps: int = 3, batch
     while training (what a fresh trainer process needs, give or take the interpreter).
     """
     _check(seq_len, steps)
-    from core.environment import device_info
-
     device = device_info()["device"]
     if use_cache:
         hit = cached_calibration(model, device, seq_len)
         if hit:
             return hit
 
-    import torch
+    import torch  # lazy: seconds to import; pages read the cache without it
 
     previous_threads = torch.get_num_threads()
     if threads is None and device == "cpu":
@@ -148,7 +145,7 @@ def calibrate(model: str = "embedded", seq_len: int = 256, steps: int = 3, batch
 
 def _measure(model: str, seq_len: int, steps: int, batch_size: int, progress, time_budget_s: float,
              device: str) -> dict:
-    import torch
+    import torch  # lazy: torch and peft load only to measure
     from peft import LoraConfig, get_peft_model
 
     from core.models import load_model

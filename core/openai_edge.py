@@ -19,7 +19,6 @@ from core.errors import LabError, ProviderError, UnavailableError
 from core.hosted.winddown import date_params
 from core.secrets import get_secret, mask, scrub
 
-BACKENDS = ("openai", "azure")
 PROVIDER_NAMES = {"openai": "OpenAI", "azure": "Azure OpenAI"}
 # The GA data-plane version that has fine-tuning; preview versions add pause/resume on some regions.
 DEFAULT_AZURE_API_VERSION = "2024-10-21"
@@ -35,8 +34,6 @@ TYPED_KEYS = {
     "endpoint_api_key": "endpoint_api_key",
 }
 
-# Status codes worth retrying: the request may succeed later without the user doing anything.
-TRANSIENT_STATUS = {408, 429, 500, 502, 503, 504}
 # 429 with this code is a billing problem, not a rate: waiting does not fix it.
 QUOTA_CODES = {"insufficient_quota", "billing_hard_limit_reached", "billing_not_active"}
 MODERATION_WORDS = ("moderation", "usage polic", "unsafe", "safety", "content filter", "content_filter")
@@ -179,7 +176,7 @@ def classify(exc: BaseException, backend: str = "openai", secrets: Iterable[str 
     """(kind, params) for one SDK exception. kind: timeout, network, unauthorized, forbidden,
     not_found, quota, rate_limited, server, moderation, bad_request, sdk, unexpected.
     params: detail (scrubbed), status, code, param."""
-    import openai
+    import openai  # lazy: see make_client
 
     params: dict[str, Any] = {"detail": _detail(exc, tuple(secrets)), "status": "-", "code": "-", "param": "-"}
     if isinstance(exc, openai.APITimeoutError):

@@ -15,7 +15,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from core.errors import InputError
+from core.i18n import t
 from core.paths import ASSETS, lab_home
 
 PRICING_FILE = ASSETS / "pricing.yaml"
@@ -36,8 +39,6 @@ class PriceError(InputError):
     """A bad price typed by the user; the price's name is translated when the message is shown."""
 
     def message(self, lang: str | None = None) -> str:
-        from core.i18n import t
-
         params = {**self.params, "field": t(f"costs.price.{self.params.get('field')}", lang)}
         text = t(self.key, lang, **params)
         return f"{text} {t(self.hint_key, lang, **params)}" if self.hint_key else text
@@ -217,8 +218,6 @@ def _model_from_entry(name: str, entry: Any, path: Path) -> ModelPrice:
 
 
 def _read_yaml(path: Path) -> dict:
-    import yaml
-
     try:
         with open(path, encoding="utf-8") as handle:
             data = yaml.safe_load(handle)
@@ -290,17 +289,7 @@ def gpu_table(path: str | Path | None = None) -> dict:
     return _data(path)["gpus"]
 
 
-def pricing_checked(path: str | Path | None = None) -> str:
-    return _data(path)["checked"]
-
-
 _FT_NAME = re.compile(r"^ft:([^:]+)(:|$)")
-
-
-def canonical_name(model: str) -> str:
-    """The data file's name for what the user typed: exact name, alias, or a fine-tuned model's
-    base snapshot (ft:gpt-4o-mini-2024-07-18:org:suffix:id -> gpt-4o-mini-2024-07-18)."""
-    return get_price(model).name
 
 
 def get_price(model: str, path: str | Path | None = None) -> ModelPrice:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from dotenv import load_dotenv
+
 from core.paths import REPO_ROOT
 
 _loaded = False
@@ -20,10 +22,6 @@ def load_dotenv_once() -> None:
     if _loaded:
         return
     _loaded = True
-    try:
-        from dotenv import load_dotenv
-    except ImportError:  # pragma: no cover - python-dotenv is a pinned dependency
-        return
     for candidate in (Path.cwd() / ".env", REPO_ROOT / ".env"):
         if candidate.is_file():
             load_dotenv(candidate, override=False)

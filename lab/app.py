@@ -27,6 +27,7 @@ PAGES = [
     st.Page("train_page.py", title=t("nav.train"), icon="🏋️", url_path="train"),
     st.Page("arena_page.py", title=t("nav.arena"), icon="⚔️", url_path="arena"),
     st.Page("documents_page.py", title=t("nav.documents"), icon="📚", url_path="documents"),
+    st.Page("eval_page.py", title=t("nav.eval"), icon="📏", url_path="eval"),
     st.Page("guide_page.py", title=t("nav.guide"), icon="🧭", url_path="guide"),
     st.Page("concepts_page.py", title=t("nav.concepts"), icon="📖", url_path="concepts"),
 ]

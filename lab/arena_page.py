@@ -7,14 +7,13 @@ in the inspector (for held-out questions).
 from __future__ import annotations
 
 import os
-import urllib.error
 import urllib.parse
-import urllib.request
 
 import streamlit as st
 
 from components.shell import use_page_language
 from core.i18n import t
+from core.providers.contestants import probe_endpoint
 
 lang = use_page_language()
 DEFAULT_URL = "http://127.0.0.1:7861"
@@ -24,13 +23,7 @@ base_url = os.environ.get("LAB_ARENA_URL", DEFAULT_URL).rstrip("/")
 @st.cache_data(ttl=5, show_spinner=False)
 def arena_running(url: str) -> bool:
     """A quick GET on the arena's front page (1.5 s timeout); any HTTP answer means it is up."""
-    try:
-        with urllib.request.urlopen(url + "/", timeout=1.5):
-            return True
-    except urllib.error.HTTPError:
-        return True
-    except (OSError, ValueError):
-        return False
+    return probe_endpoint(url, path="/")
 
 
 def browser_facing(url: str) -> str:

@@ -102,25 +102,20 @@ training_box = st.container()
 # ---------------------------------------------------------------- 4. monthly usage inputs
 st.header(t("costs.section_usage"))
 st.caption(t("costs.usage_caption"))
-c1, c2, c3 = st.columns(3)
-queries = c1.number_input(t("costs.field.queries_per_month"), value=10_000, step=1_000, key="costs_queries",
-                          help=t("costs.queries_help"))
-prompt_tokens = c2.number_input(t("costs.field.prompt_tokens"), value=200, step=50, key="costs_prompt_tokens",
-                                help=t("costs.prompt_help"))
-answer_tokens = c3.number_input(t("costs.field.answer_tokens"), value=300, step=50, key="costs_answer_tokens",
-                                help=t("costs.answer_help"))
-c4, c5, c6 = st.columns(3)
-instruction_tokens = c4.number_input(t("costs.field.instruction_tokens"), value=1_000, step=100,
-                                     key="costs_instruction_tokens", help=t("costs.instruction_help"))
-k_chunks = c5.number_input(t("costs.field.rag_chunks"), value=4, step=1, key="costs_rag_k", help=t("costs.rag_k_help"))
-chunk_tokens = c6.number_input(t("costs.field.chunk_tokens"), value=300, step=50, key="costs_chunk_tokens",
+WIDGET_KEYS = {"queries_per_month": "costs_queries"}  # the others are costs_<field>
+typed_usage = {}
+row1, row2 = st.columns(3), st.columns(3)
+for column, name in zip([*row1, row2[0]], costs.usage_counts()[:4]):  # RAG context: k × chunk size below
+    spec = costs.usage_field(name)  # label, tooltip, default and step from UsageSpec
+    typed_usage[name] = column.number_input(t(spec["label"]), value=spec["default"], step=spec["step"],
+                                            key=WIDGET_KEYS.get(name, f"costs_{name}"), help=t(spec["help"]))
+k_chunks = row2[1].number_input(t("costs.field.rag_chunks"), value=4, step=1, key="costs_rag_k", help=t("costs.rag_k_help"))
+chunk_tokens = row2[2].number_input(t("costs.field.chunk_tokens"), value=300, step=50, key="costs_chunk_tokens",
                                help=t("costs.chunk_help"))
 cached = st.checkbox(t("costs.cached_label"), key="costs_cached", help=t("costs.cached_help"))
 
 with training_box, friendly_errors():  # a bad number is explained right under the dataset and model inputs
-    usage = costs.UsageSpec(queries_per_month=queries, prompt_tokens=prompt_tokens, answer_tokens=answer_tokens,
-                            instruction_tokens=instruction_tokens,
-                            rag_context_tokens=costs.rag_context_tokens(k_chunks, chunk_tokens),
+    usage = costs.UsageSpec(**typed_usage, rag_context_tokens=costs.rag_context_tokens(k_chunks, chunk_tokens),
                             cached_instructions=cached)
     with st.spinner(t("costs.counting")):
         est = costs.estimate_costs(model_name, dataset, epochs=epochs, usage=usage, overrides=overrides,

@@ -15,8 +15,9 @@ import streamlit as st
 from components import dataset_charts as charts
 from components.chat_bubbles import render_example, render_raw
 from components.shell import friendly_errors, use_page_language
-from core.dataset import (DEFAULT_MODEL, clean_file, csv_columns, csv_to_chat, droppable_codes, inspect_file,
-                          is_local, plan_clean, prompt_completion_to_chat, split_file)
+from core.dataset import (DEFAULT_MODEL, MIN_EXAMPLES, clean_file, csv_columns, csv_to_chat, droppable_codes,
+                          group_findings, inspect_file, is_local, line_ranges_text, pii_lines, plan_clean,
+                          prompt_completion_to_chat, replace_line, split_file)
 from core.dataset.reader import decode_json, read_line_at
 from core.dataset.samples import list_samples, sample_path
 from core.dataset.store import MAX_UPLOAD_MB, copy_to_datasets, datasets_dir, derived_path, save_upload
@@ -25,7 +26,9 @@ from core.i18n import format_number, t
 MODELS = [DEFAULT_MODEL, "gpt-4o-2024-08-06", "gpt-4.1-mini-2025-04-14", "gpt-4.1-2025-04-14",
           "gpt-3.5-turbo-0125", "local"]
 SEVERITIES = ["error", "warning", "info"]
-MAX_FINDINGS_SHOWN = 20_000  # the table stays responsive; counts and the CLI cover everything
+MAX_FINDINGS_SHOWN = 20_000  # the page stays responsive; counts and the CLI cover everything
+MAX_GROUPS_SHOWN = 60  # expanders drawn; the filters narrow the rest
+ICONS = {"error": "❌", "warning": "⚠️", "info": "ℹ️"}
 
 
 def choose_source() -> Path | None:
@@ -124,17 +127,17 @@ def show_conversion_summary() -> None:
                      skipped=summary["skipped"], lines=lines))
 
 
-def run_inspection(path: Path, model: str):
-    """Inspect once per (file, size, mtime, model); the cached report survives reruns."""
+def run_inspection(path: Path, model: str, pii: bool):
+    """Inspect once per (file, size, mtime, model, pii); the cached report survives reruns."""
     stat = path.stat()
-    key = (str(path), stat.st_size, stat.st_mtime_ns, model)
+    key = (str(path), stat.st_size, stat.st_mtime_ns, model, pii)
     cached = st.session_state.get("inspect_report")
     if cached and cached[0] == key:
         return cached[1]
     bar = st.progress(0.0, text=t("inspect.reading", name=path.name))
     with friendly_errors():
         report = inspect_file(path, model=model, progress=lambda f: bar.progress(f, text=t("inspect.reading", name=path.name)),
-                              max_findings=MAX_FINDINGS_SHOWN)
+                              max_findings=MAX_FINDINGS_SHOWN, pii=pii)
     bar.empty()
     st.session_state["inspect_report"] = (key, report)
     return report
@@ -158,31 +161,56 @@ def show_metrics(report) -> None:
 
 
 def show_findings(report) -> None:
+    """Findings grouped by kind (errors first), each group expandable to its lines and their messages."""
     st.subheader(t("inspect.findings_title"))
+    if not report.pii_checked:
+        st.caption(t("inspect.pii_off"))
     if not report.findings:
         st.success(t("inspect.no_findings"))
         return
     if report.findings_dropped:
         st.warning(t("inspect.findings_capped", shown=format_number(len(report.findings)),
                      total=format_number(len(report.findings) + report.findings_dropped)))
+    if pii_lines(report):
+        st.info(t("inspect.pii_why"), icon="🔒")
     left, right = st.columns(2)
     severities = left.multiselect(t("inspect.filter_severity"), SEVERITIES, default=SEVERITIES, key="inspect_filter_severity",
                                   format_func=lambda s: t(f"inspect.severity.{s}", LANG))
     codes = right.multiselect(t("inspect.filter_code"), sorted(report.error_counts), key="inspect_filter_code",
                               help=t("inspect.filter_code_help"))
     rows = [f.localized(None) for f in report.findings if f.severity in severities and (not codes or f.code in codes)]
-    table = pd.DataFrame({
-        t("inspect.col_line"): [f.line for f in rows],
-        t("inspect.col_severity"): [t(f"inspect.severity.{f.severity}") for f in rows],
-        t("inspect.col_code"): [f.code for f in rows],
-        t("inspect.col_message"): [f.message for f in rows],
-        t("inspect.col_hint"): [f.hint for f in rows],
-    })
-    widths = {"inspect.col_line": "small", "inspect.col_severity": "small", "inspect.col_code": "medium",
-              "inspect.col_message": "large", "inspect.col_hint": "large"}
-    st.dataframe(table, hide_index=True, key="inspect_findings_table", width="stretch",
-                 column_config={t(key): st.column_config.Column(width=width) for key, width in widths.items()})
+    groups = group_findings(rows, identical=False)
+    st.caption(t("inspect.findings_summary", groups=len(groups), lines=format_number(len({f.line for f in rows}))))
+    members: dict[tuple[str, str], list] = {}
+    for finding in rows:
+        members.setdefault((finding.severity, finding.code), []).append(finding)
+    for group in groups[:MAX_GROUPS_SHOWN]:
+        show_group(group, members[(group.severity, group.code)])
+    if len(groups) > MAX_GROUPS_SHOWN:
+        st.caption(t("inspect.groups_more", count=len(groups) - MAX_GROUPS_SHOWN))
     st.caption(t("inspect.line_zero_note"))
+
+
+def show_group(group, findings) -> None:
+    where = line_ranges_text(group.lines)
+    title = t("inspect.group_title", icon=ICONS[group.severity], code=f"`{group.code}`", count=format_number(len(group.lines)),
+              lines=where) if len(group.lines) > 1 else t("inspect.group_title_one", icon=ICONS[group.severity],
+                                                          code=f"`{group.code}`", lines=where)
+    with st.expander(title, expanded=group.severity == "error" and len(group.lines) <= 3):
+        messages = {f.message for f in findings}
+        if len(messages) == 1:
+            st.markdown(f"**{_escape(findings[0].message)}**")
+        st.markdown(_escape(t("inspect.group_fix", hint=group.hint)))
+        if len(findings) > 1 or len(messages) > 1:
+            st.dataframe(pd.DataFrame({
+                t("inspect.col_line"): [line_ranges_text([f.line]) for f in findings],
+                t("inspect.col_message"): [f.message for f in findings],
+            }), hide_index=True, width="stretch", key=f"inspect_group_{group.severity}_{group.code}")
+
+
+def _escape(text: str) -> str:
+    """Text from the file inside Markdown: no formatting, no $…$ maths."""
+    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|$<>~" else c for c in text)
 
 
 def show_charts(report) -> None:
@@ -217,8 +245,10 @@ def show_browser(report, path: Path) -> None:
                      + (" …" if len(problem_lines) > 30 else "")))
     for finding in (f.localized(None) for f in report.findings if f.line == line):
         (st.error if finding.severity == "error" else st.warning if finding.severity == "warning" else st.info)(
-            f"{finding.code}: {finding.message} {finding.hint}")
+            f"{finding.code}: {_escape(finding.message)} {_escape(finding.hint)}")
     payload = read_line_at(path, _line_offset(report, path, int(line)))
+    if any(f.line == line and f.severity == "error" for f in report.findings):
+        fix_line(path, int(line), payload)
     index = _example_index(report, int(line))
     if index is not None:
         st.caption(t("inspect.browser_tokens", tokens=format_number(report.example_tokens[index])))
@@ -227,6 +257,21 @@ def show_browser(report, path: Path) -> None:
         render_example(value)
     else:
         render_raw(payload)
+
+
+def fix_line(path: Path, line: int, payload: bytes) -> None:
+    """Edit one broken line and save a fixed copy (LAB_HOME/datasets/<name>_fixed.jsonl), then inspect it."""
+    with st.expander(t("inspect.fix_title"), expanded=False):
+        text = st.text_area(t("inspect.fix_title"), payload.decode("utf-8", errors="replace"), key=f"inspect_fix_{line}",
+                            help=t("inspect.fix_help"), label_visibility="collapsed")
+        if st.button(t("inspect.fix_save"), key=f"inspect_fix_save_{line}"):
+            base = Path(st.session_state.get("inspect_base", path))
+            target = path if path.parent.resolve() == datasets_dir().resolve() and path.stem.endswith("_fixed") \
+                else derived_path(path, "_fixed")
+            with friendly_errors():
+                out = replace_line(path, line, text, target)
+            st.session_state["inspect_fix_done"] = t("inspect.fix_done", line=line, name=out.name)
+            set_derived(base, out)
 
 
 def _example_index(report, line: int) -> int | None:
@@ -251,7 +296,9 @@ def _line_offset(report, path: Path, line: int) -> int:
 
 def show_actions(report, path: Path, base: Path, model: str) -> None:
     st.subheader(t("inspect.actions_title"))
-    clean_tab, split_tab, use_tab = st.tabs([t("inspect.clean_title"), t("inspect.split_title"), t("inspect.use_title")])
+    # keyed and tracked: a rerun (after "Make the split") keeps the tab the user is on
+    clean_tab, split_tab, use_tab = st.tabs([t("inspect.clean_title"), t("inspect.split_title"), t("inspect.use_title")],
+                                            key="inspect_action_tabs", on_change="rerun")
     with clean_tab:
         clean_action(report, path, base)
     with split_tab:
@@ -262,26 +309,34 @@ def show_actions(report, path: Path, base: Path, model: str) -> None:
 
 def clean_action(report, path: Path, base: Path) -> None:
     st.write(t("inspect.clean_intro"))
+    st.info(t("inspect.clean_can"), icon="🧹")
     options = droppable_codes(report)
     codes = st.multiselect(t("inspect.clean_codes"), list(options), key="inspect_clean_codes",
                            format_func=lambda c: t("inspect.clean_code_option", LANG, code=c, lines=options[c]),
                            help=t("inspect.clean_codes_help"))
+    masked = pii_lines(report)
+    mask = st.checkbox(t("inspect.clean_mask", count=len(masked)), value=bool(masked), key="inspect_clean_mask",
+                       help=t("inspect.clean_mask_help"), disabled=not masked)
     plan = plan_clean(report, set(codes))
     st.caption(t("inspect.clean_plan_always", bom=t("common.yes") if plan.bom else t("common.no"),
                  crlf=plan.crlf_lines, blank=plan.blank_lines))
     if plan.drop_lines:
         detail = "; ".join(f"{code}: {n}" for code, n in plan.by_code.items())
         st.warning(t("inspect.clean_plan_drop", lines=len(plan.drop_lines), detail=detail, kept=plan.kept_examples))
+        if plan.kept_examples < MIN_EXAMPLES:
+            st.error(t("inspect.clean_too_few", kept=plan.kept_examples, minimum=MIN_EXAMPLES))
     else:
         st.caption(t("inspect.clean_plan_nothing"))
     if st.button(t("inspect.clean_build"), key="inspect_clean_build"):
         with friendly_errors():
-            summary = clean_file(path, derived_path(path, "_clean"), set(codes), report=report)
+            summary = clean_file(path, derived_path(path, "_clean"), set(codes), report=report, mask_pii=mask)
         st.session_state["inspect_clean_result"] = {**summary, "source": str(path)}
     summary = st.session_state.get("inspect_clean_result")
     if summary and summary["source"] == str(path) and Path(summary["path"]).is_file():
         out = Path(summary["path"])
         st.success(t("inspect.clean_done", kept=summary["kept_lines"], dropped=summary["dropped_lines"], name=out.name))
+        if summary.get("masked_lines"):
+            st.caption(t("inspect.clean_masked", lines=summary["masked_lines"]))
         left, right = st.columns(2)
         left.download_button(t("inspect.download", name=out.name), data=lambda: out.read_bytes(), file_name=out.name,
                              mime="application/jsonl", key="inspect_clean_download")
@@ -343,16 +398,20 @@ model = st.selectbox(t("inspect.model_label"), MODELS, key="inspect_model", help
                      format_func=lambda m: t("inspect.model_local", LANG) if m == "local" else m)
 if model != "local":
     st.caption(t("inspect.openai_winding_down"))
+pii = st.toggle(t("inspect.pii_toggle"), value=True, key="inspect_pii", help=t("inspect.pii_toggle_help"))
 if base is None:
     st.info(t("inspect.empty_state"), icon="👆")
     st.stop()
 
 show_conversion_summary()
+st.session_state["inspect_base"] = str(base)
+if "inspect_fix_done" in st.session_state:
+    st.success(st.session_state.pop("inspect_fix_done"))
 path = active_path(base)
 if path.suffix.lower() == ".csv":
     csv_conversion(base)
     st.stop()
-report = run_inspection(path, model)
+report = run_inspection(path, model, pii)
 if report.format == "prompt_completion":
     pc_conversion(base, path)
 show_metrics(report)

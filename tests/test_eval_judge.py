@@ -21,6 +21,7 @@ class JudgeServer:
 
     def __init__(self) -> None:
         self.requests: list[dict] = []
+        self.refuse = 0  # answer this many next requests with HTTP 429 (rate limited)
         state = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -30,9 +31,21 @@ class JudgeServer:
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))) or b"{}")
                 state.requests.append(body)
+                if state.refuse > 0:
+                    state.refuse -= 1
+                    data = json.dumps({"error": {"message": "Rate limit reached", "type": "requests",
+                                                 "code": "rate_limit_exceeded"}}).encode()
+                    self.send_response(429)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                    return
                 prompt = body["messages"][-1]["content"]
                 if "[Answer A]" in prompt:
                     reply = "A is more complete.\nWINNER: A"
+                elif "[Answer to grade]" not in prompt:
+                    reply = "Pia here: a day rental costs R$ 89."  # answering as a contestant
                 else:
                     graded = prompt.split("[Answer to grade]", 1)[1]
                     reply = "Reasoning...\nSCORE: 5" if "R$ 89" in graded else "SCORE: 2"
@@ -96,3 +109,19 @@ def test_judge_scores_pairs_both_orders_and_caches(judge_server):
 def test_local_judge_is_refused():
     with pytest.raises(InputError):
         Judge("base")
+
+
+def test_hosted_contestant_backs_off_on_429(judge_server, monkeypatch):
+    from core.evaluation import run
+
+    monkeypatch.setattr(run, "BACKOFF_S", 0.01)
+    spec = f"endpoint:{judge_server.url}#judge-model"
+    config = EvalConfig(data="x", contestants=[spec], metrics=["fact_recall"])
+    got: dict = {}
+    judge_server.refuse = 2
+    run.generate(config, _examples()[:1], lambda e, s, record: got.update({e.line: record}))
+    assert got[1]["error"] is None and "R$ 89" in got[1]["text"]
+    assert len(judge_server.requests) == 3  # two 429s, then the answer
+    judge_server.refuse = 10
+    run.generate(config, _examples()[:1], lambda e, s, record: got.update({e.line: record}))
+    assert got[1]["error"] and len(judge_server.requests) == 3 + run.RATE_LIMIT_RETRIES + 1

@@ -113,3 +113,42 @@ def test_bad_files_name_the_line(tmp_path):
     assert err.value.key == "eval.err_line_no_reference"
     with pytest.raises(InputError):
         resolve_set(tmp_path / "missing.jsonl")
+
+
+def test_reports_escape_model_text_and_keep_per_example_scores(tmp_path):
+    import csv
+    import io
+
+    from core.evaluation.dataset import EvalExample
+    from core.evaluation.report import text_report, to_csv, to_html, verdicts, write_report
+    from core.evaluation.run import EvalConfig, summarise
+
+    examples = [EvalExample(line=i, prompt=[{"role": "user", "content": f"Price {i}?"}],
+                            reference="A day rental costs R$ 89.", facts=["R$ 89"]) for i in range(1, 5)]
+    answers = {"base": {e.line: {"text": "<script>alert(1)</script> $63", "cost_usd": 0.0} for e in examples},
+               "rag": {e.line: {"text": "It costs R$ 89.", "cost_usd": 0.001} for e in examples}}
+    config = EvalConfig(data="demo", contestants=["base", "rag"], metrics=["chrf", "fact_recall"])
+    results = summarise(config, examples, answers)
+    page = to_html(results, "en")
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    rows = list(csv.DictReader(io.StringIO(to_csv(results))))
+    assert len(rows) == 8 and {r["fact_recall"] for r in rows} == {"0.0", "1.0"}
+    [line] = verdicts(results, "en")
+    assert line.startswith("rag vs base: +1.00 fact recall") and "+$10.00 per month" in line
+    assert "fact_recall" in text_report(results, "en")
+    assert json.loads(write_report(results, tmp_path / "r.json").read_text())["n_examples"] == 4
+    with pytest.raises(InputError):
+        write_report(results, tmp_path / "r.txt")
+
+
+def test_arena_votes_become_a_win_rate_with_wilson_interval():
+    from core import votes
+    from core.evaluation.run import human_preference
+
+    for winner in ("B", "B", "A", "tie", "B"):
+        votes.record_vote("How much is a day rental?", {"A": "base", "B": "rag"}, winner)
+    votes.record_vote("Other pair", {"A": "base", "B": "run:x"}, "B")
+    got = human_preference("base", "rag")
+    ci = sps.binomtest(3, 4).proportion_ci(method="wilson")
+    assert (got["b_wins"], got["a_wins"], got["ties"], got["n"]) == (3, 1, 1, 4)
+    assert (got["ci_low"], got["ci_high"]) == pytest.approx((ci.low, ci.high))

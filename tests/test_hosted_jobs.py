@@ -10,6 +10,7 @@ import pytest
 from core.errors import InputError, ProviderError, UnavailableError
 from core.hosted import backend as hosted
 from core.openai_edge import resolve_credentials
+from core.training.data import held_out_path
 from core.hosted.submit import HostedConfig, submit
 from core.jobs import registry, runner
 from core.jobs.events import read_all
@@ -47,6 +48,7 @@ def test_full_job_through_the_worker_leaves_no_key_anywhere(hosted_env, training
     assert remote["method"]["supervised"]["hyperparameters"]["n_epochs"] == 2
     assert remote["seed"] == 7 and remote["validation_file"]
     assert job.params["estimated_usd"] == pytest.approx(job.params["estimated_billed_tokens"] * 3.0 / 1e6)
+    assert held_out_path(job.run_dir).read_bytes() == validation.read_bytes()  # held out, kept in the run folder
 
     done = wait_for_job(job.id, registry.TERMINAL)
     assert done.status == "succeeded", done.error

@@ -71,7 +71,7 @@ def inspect_one(tmp_path, example, model="gpt-4o-mini-2024-07-18"):
      "invalid_tool_calls", "error"),
     ({"messages": [U | {"tool_calls": []}, A]}, "invalid_tool_calls", "error"),
     ({"messages": [U, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "x=1"}}]}]},
-     "tool_arguments_not_json", "warning"),
+     "tool_arguments_invalid_json", "error"),
     ({"messages": [U, {"role": "tool", "tool_call_id": "nope", "content": "{}"}, A]}, "unmatched_tool_call_id", "error"),
     ({"messages": [U, {"role": "tool", "content": "{}"}, A]}, "message_missing_key", "error"),
     ({"messages": [U, {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]}, U, A]},

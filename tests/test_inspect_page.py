@@ -20,6 +20,16 @@ def chat(i: int) -> str:
                                     {"role": "assistant", "content": f"Answer {i}."}]})
 
 
+def groups(at) -> dict[str, str]:
+    """Findings groups on the page: code -> expander label ("❌ `invalid_weight` · 2 lines: 14–15")."""
+    out = {}
+    for expander in at.expander:
+        label = expander.label
+        if "`" in label:
+            out[label.split("`")[1]] = label
+    return out
+
+
 @pytest.fixture
 def page():
     at = AppTest.from_file(PAGE, default_timeout=90)
@@ -34,10 +44,12 @@ def test_empty_state_then_sample_shows_findings_charts_and_bubbles(page):
     at.selectbox(key="inspect_sample").set_value("broken_en.jsonl").run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Examples"] == "25" and metrics["Errors"] == "17"
-    table = at.dataframe[0].value
-    assert {"invalid_json", "non_utf8", "duplicate_example"} <= set(table["Code"])
-    assert table.loc[table["Code"] == "invalid_json", "Line"].tolist() == [4]
+    assert metrics["Examples"] == "25" and metrics["Errors"] == "18"
+    found = groups(at)
+    assert {"invalid_json", "non_utf8", "duplicate_example", "too_few_examples"} <= set(found)
+    assert found["invalid_json"].endswith("· 4") and found["too_few_examples"].endswith("· whole file")
+    codes = list(found)  # errors first, then warnings, then notes
+    assert codes.index("non_utf8") < codes.index("duplicate_example") < codes.index("bom")
     charts = at.get("plotly_chart")
     assert len(charts) == 5
     histogram = json.loads(charts[0].proto.spec)
@@ -46,7 +58,10 @@ def test_empty_state_then_sample_shows_findings_charts_and_bubbles(page):
     assert bubbles and "Pedala" in bubbles[0].proto.body
     # filters: only errors with one code
     at.multiselect(key="inspect_filter_code").set_value(["invalid_weight"]).run()
-    assert at.dataframe[0].value["Line"].tolist() == [14, 15]
+    assert groups(at) == {"invalid_weight": "❌ `invalid_weight` · 2 lines: 14–15"}
+    lines = at.expander[0].dataframe[0].value
+    assert lines["Line"].tolist() == ["14", "15"] and lines["Problem"].str.contains("weight").all()
+    assert any("How to fix it: weight goes only on assistant" in m.value for m in at.expander[0].markdown)
     # a line that is not an example is shown as inert text, with its finding
     at.number_input(key="inspect_browser_line").set_value(4).run()
     assert not at.exception and any("invalid_json" in e.value for e in at.error)
@@ -65,9 +80,10 @@ def test_language_switch_renders_portuguese(page):
     assert not at.exception
     assert at.title[0].value == "Inspetor de Dados"
     assert {"Exemplos", "Erros", "Avisos"} <= {m.label for m in at.metric}
-    table = at.dataframe[0].value
-    assert "Problema" in table.columns
-    assert any("não é JSON válido" in text for text in table["Problema"])
+    found = groups(at)
+    assert found["too_few_examples"].endswith("· arquivo inteiro")
+    assert any("não é JSON válido: falta uma vírgula" in m.value for e in at.expander for m in e.markdown)
+    assert not any("Expecting" in m.value for e in at.expander for m in e.markdown)
     assert len(at.get("plotly_chart")) == 5
 
 
@@ -80,8 +96,9 @@ def test_upload_inspect_clean_split_and_hand_over(page, lab_home):
     assert not at.exception
     saved = lab_home / "datasets" / "my_data.jsonl"
     assert saved.read_text() == content
-    table = at.dataframe[0].value
-    assert set(zip(table["Line"], table["Code"])) >= {(21, "invalid_json"), (22, "blank_line"), (23, "duplicate_example")}
+    found = groups(at)
+    assert found["invalid_json"].endswith("· 21") and found["blank_line"].endswith("· 22")
+    assert found["duplicate_example"].endswith("· 23")
     # cleaning: the plan says what goes before anything is written
     at.multiselect(key="inspect_clean_codes").set_value(["invalid_json", "duplicate_example"]).run()
     assert any("2 lines will be removed" in w.value for w in at.warning)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -51,6 +52,10 @@ def oracle_is_object(payload: bytes, number: int):
 def test_random_lines_never_crash_and_bad_lines_are_reported(tmp_path, lines):
     path = tmp_path / "random.jsonl"
     path.write_bytes(b"\n".join(lines) + (b"\n" if lines else b""))
+    if b"\x00" in path.read_bytes()[:65536] or path.read_bytes().startswith((b"\xff\xfe", b"\xfe\xff")):
+        with pytest.raises(InputError):  # JSON never holds a raw NUL: said once, "not a text file"
+            inspect_file(path)
+        return
     report = inspect_file(path)
     flagged = {f.line for f in report.findings}
     objects = 0
@@ -77,6 +82,10 @@ def test_random_lines_never_crash_and_bad_lines_are_reported(tmp_path, lines):
 def test_clean_and_split_never_crash_and_keep_only_objects(tmp_path, lines, seed):
     path = tmp_path / "random.jsonl"
     path.write_bytes(b"\n".join(lines) + b"\n")
+    lines = [line.replace(b"\x00", b" ") for line in lines]  # binary files are refused as a whole (above)
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    if path.read_bytes().startswith((b"\xff\xfe", b"\xfe\xff")):
+        return
     report = inspect_file(path)
     summary = clean_file(path, tmp_path / "clean.jsonl", {"invalid_json", "non_utf8", "data_type"}, report=report)
     cleaned = inspect_file(tmp_path / "clean.jsonl")

@@ -20,7 +20,7 @@ piece = st.one_of(st.sampled_from(EDGES), st.text(max_size=12))
 string = st.lists(piece, max_size=6).map("".join)
 example = st.lists(st.tuples(string, st.sampled_from(["strings", "trained", "shared"])), max_size=6)
 
-COUNTERS = {name: TiktokenCounter(name, threads=0) for name in ("o200k_base", "cl100k_base")}
+COUNTERS = {name: TiktokenCounter(name) for name in ("o200k_base", "cl100k_base")}
 
 
 def parts_of(items: list[tuple[str, str]]) -> ExampleParts:
@@ -55,10 +55,9 @@ def test_joinable_rules():
     assert not joinable("") and not joinable(" lead") and not joinable("trail\n") and not joinable("a\x00b")
 
 
-def test_many_chunks_and_worker_threads_keep_examples_aligned(tmp_path, monkeypatch):
-    """Batches split into many chunks (and batches in flight on worker threads) stay in order."""
-    monkeypatch.setattr(tokens_module, "CHUNK_CHARS", 500)
-    monkeypatch.setattr(tokens_module, "default_threads", lambda: 2)
+def test_many_chunks_and_worker_processes_keep_examples_aligned(tmp_path, monkeypatch):
+    """Batches split into many chunks, in two worker processes over byte ranges, stay in order."""
+    monkeypatch.setattr(tokens_module, "CHUNK_CHARS", 500)  # forked workers inherit the patch
     system = {"role": "system", "content": "You are Pia. " * 30}
     lines = []
     for i in range(3000):
@@ -68,7 +67,7 @@ def test_many_chunks_and_worker_threads_keep_examples_aligned(tmp_path, monkeypa
     lines.append('{"messages": [{"role": "user", "content": "lone \\ud83d surrogate"}, {"role": "assistant", "content": "\\u0000 nul"}]}')
     path = tmp_path / "many.jsonl"
     path.write_text("\n".join(lines) + "\n")
-    report = inspect_file(path)
+    report = inspect_file(path, workers=2)
     encoding = get_encoding("o200k_base")
     expected = []
     for line in lines:

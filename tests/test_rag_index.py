@@ -1,4 +1,5 @@
-"""The FAISS index: persisted under LAB_HOME, reused when nothing changed, updated per document."""
+"""The hybrid index (FAISS + BM25): persisted under LAB_HOME, reused when nothing changed, updated
+per document."""
 import json
 import shutil
 
@@ -6,7 +7,7 @@ import numpy as np
 import pytest
 
 from core.errors import InputError
-from core.rag import embeddings, get_index, retrieve
+from core.rag import e5, embeddings, get_index, retrieve
 from core.rag.index import RagIndex
 from tests.rag_support import make_pdf
 
@@ -33,13 +34,13 @@ def counted(monkeypatch, template):
     """Counts the passages sent to the embedding model (the real one still does the work).
     Installed after the module's template index is built, so only the test's own calls count."""
     calls = []
-    real = embeddings.embed_passages
+    real = e5.embed_passages
 
     def spy(texts, progress=None):
         calls.append(len(texts))
         return real(texts, progress)
 
-    monkeypatch.setattr(embeddings, "embed_passages", spy)
+    monkeypatch.setattr(e5, "embed_passages", spy)
     return calls
 
 
@@ -70,6 +71,8 @@ def test_index_is_persisted_and_a_second_load_embeds_nothing(lab_home, counted, 
                                           "uploaded/pt-BR/roubo.md", "uploaded/any/hubs.pdf"}
     assert all(len(d["sha256"]) == 64 for d in manifest["documents"].values())
     assert (folder / "vectors.faiss").stat().st_size > 4 * 384 * 4
+    assert manifest["settings"]["embedder"] == e5.embedder_id() and len(manifest["lexical_sha256"]) == 64
+    assert (folder / "lexical.npz").is_file()
 
     counted.clear()
     fresh = RagIndex("t")  # a new process would start like this
@@ -97,8 +100,28 @@ def test_search_finds_the_right_chunk_and_filters_by_language(build):
     pt = index.search("minha bicicleta foi roubada", k=4, lang="pt-BR")
     assert {h.doc_id for h in pt} == {"uploaded/pt-BR/roubo.md", "uploaded/any/hubs.pdf"}  # + language-neutral
     assert pt[0].doc_id == "uploaded/pt-BR/roubo.md"
-    scores = [h.score for h in index.search("returns", k=4)]
+    scores = [h.score for h in index.search("returns", k=4, mode="dense")]
     assert scores == sorted(scores, reverse=True) and -1.0 <= scores[-1] <= scores[0] <= 1.0
+    hybrid = index.search("returns", k=4)
+    assert len({(h.doc_id, h.chunk_id) for h in hybrid}) == 4 and all(-1.0 <= h.score <= 1.0 for h in hybrid)
+
+
+def test_lexical_search_matches_words_typed_without_accents(build):
+    index = build()
+    hits = index.search("boletim de ocorrencia", k=2, mode="lexical")  # the document writes "ocorrência"
+    assert hits[0].doc_id == "uploaded/pt-BR/roubo.md"
+    assert index.search("odometer", k=1, mode="lexical")[0].doc_id == "uploaded/en/returns.md"
+    with pytest.raises(ValueError):
+        index.search("odometer", mode="fuzzy")
+
+
+def test_a_damaged_lexical_file_is_rebuilt_without_embedding(lab_home, counted, build):
+    build()
+    (lab_home / "rag" / "t" / "index" / "lexical.npz").write_bytes(b"garbage")
+    counted.clear()
+    fresh = RagIndex("t")
+    assert fresh.search("odometer", k=1, mode="lexical")[0].doc_id == "uploaded/en/returns.md"
+    assert counted == [] and fresh.last_sync["embedded"] == 0
 
 
 def test_a_damaged_index_on_disk_is_rebuilt_not_trusted(lab_home, counted, build):
@@ -139,7 +162,14 @@ def test_list_documents_reports_chunks_without_embedding(counted, build):
     assert rows["uploaded/any/hubs.pdf"]["chunks"] == 1 and rows["uploaded/any/hubs.pdf"]["lang"] is None
 
 
-def test_vectors_are_normalised(counted):
-    vectors = embeddings.embed_passages(["one sentence", "another, longer sentence about bikes"])
+@pytest.mark.parametrize("embed", [embeddings.embed_passages, e5.embed_passages, e5.embed_queries])
+def test_vectors_are_normalised(embed):
+    vectors = embed(["one sentence", "another, longer sentence about bikes"])
     assert vectors.shape == (2, 384) and vectors.dtype == np.float32
-    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-3)
+
+
+def test_multilingual_vectors_match_a_question_with_its_translation():
+    q = e5.embed_queries(["Quanto custa o plano Básico por mês?"])[0]
+    p = e5.embed_passages(["The Básico plan costs R$ 149 per month.", "Frame warranty: 5 years."])
+    assert p[0] @ q > p[1] @ q

@@ -4,7 +4,7 @@ import pytest
 from core.i18n import set_language
 from core.rag import Hit, build_rag_messages, get_index, retrieve, sources
 from core.rag.documents import bundled_documents
-from core.rag.evaluation import load_questions, recall_at_k
+from core.rag.evaluation import flatten, load_questions, recall_at_k
 from tests.rag_support import bundled_index_template, install_template
 
 EXPECTED_FILES = {"about.md", "products.md", "plans-and-prices.md", "rentals.md", "returns-and-warranty.md",
@@ -23,21 +23,30 @@ def default_index(tmp_path_factory, lab_home):
 
 
 @pytest.mark.parametrize("lang", ["en", "pt-BR"])
-def test_labelled_questions_point_at_bundled_documents(lang):
+def test_labelled_questions_point_at_bundled_documents_that_hold_the_answer(lang):
     questions = load_questions(lang)
-    assert len(questions) >= 20
+    assert len(questions) >= 30
     assert {q["expected_doc"] for q in questions} <= EXPECTED_FILES
     assert len({q["question"] for q in questions}) == len(questions)
+    held_out = load_questions(lang, "heldout")
+    assert len(questions) // 4 <= len(held_out) <= len(questions) // 2  # about a third kept aside
+    folder = bundled_documents()[0].path.parent.parent / lang
+    for q in questions:  # the label must be true of the documents, or recall measures nothing
+        for doc in [q["expected_doc"], *q.get("also_docs", [])]:
+            assert flatten(q["answer"]) in flatten((folder / doc).read_text(encoding="utf-8")), (doc, q)
 
 
 @pytest.mark.parametrize("lang", ["en", "pt-BR"])
-def test_recall_at_3_on_the_labelled_set(lang, default_index):
-    missing = EXPECTED_FILES - bundled_files(lang)
-    if missing:
-        pytest.skip(f"bundled {lang} documents not written yet: {sorted(missing)}")
+def test_the_chunk_holding_the_answer_is_retrieved_in_both_languages(lang, default_index):
+    """Issue 11's target: the answer chunk in the top 3 for >= 95 % of the labelled questions and
+    first for >= 80 %, in each language (hybrid e5 + BM25 search)."""
     result = recall_at_k(lang, k=3, index=default_index)
     assert default_index.last_sync["embedded"] == 0  # the copied index was reused, not rebuilt
-    assert result["recall"] >= 0.8, result["misses"]
+    assert result["n"] >= 30
+    assert result["recall"] >= 0.95, result["misses"]
+    assert result["top1"] >= 0.80, result
+    held_out = recall_at_k(lang, k=3, index=default_index, split="heldout")
+    assert held_out["recall"] >= 0.9, held_out["misses"]  # not tuned on these: a looser bar
 
 
 def test_retrieve_returns_hits_from_the_question_language(default_index):
@@ -83,3 +92,14 @@ def test_sources_list_documents_and_snippets_for_the_ui():
     assert [s["n"] for s in listed] == [1, 2]
     assert listed[0]["doc_id"] == "bundled/en/rentals.md" and "R$ 159" in listed[0]["snippet"]
     assert len(listed[1]["snippet"]) <= 241 and listed[1]["snippet"].endswith("…")
+    assert all(s["evidence"] is None for s in listed)  # no question: nothing to point at
+
+
+def test_sources_point_at_the_sentence_that_answers_the_question():
+    hits = [Hit("bundled/pt-BR/rentals.md", "Aluguel", "pt-BR", 1,
+                "## Caução\n\n- Na retirada, é feita uma **caução de R$ 500** como pré-autorização no cartão.\n"
+                "- Depois da devolução, a caução é **liberada em até 5 dias úteis**.\n"
+                "- Capacete e cadeado estão incluídos.", 0.8), HITS[1]]
+    listed = sources(hits, "qual o valor da caucao?")
+    assert listed[0]["evidence"] == "Na retirada, é feita uma caução de R$ 500 como pré-autorização no cartão."
+    assert set(listed[1]) == set(listed[0])

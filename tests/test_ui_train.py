@@ -1,8 +1,11 @@
 """Training page bugs seen in a browser walk-through, each pinned by a test (issue 15)."""
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
+
+import psutil
 
 from streamlit.testing.v1 import AppTest
 
@@ -57,9 +60,10 @@ def test_a_succeeded_run_shows_every_step_done_in_the_runs_table():
 
 def test_the_live_panel_speaks_the_sessions_language_on_a_fragment_rerun():
     """A fragment rerun runs only the fragment: core.i18n's language is whatever the thread had."""
-    job = registry.create_job("local", {"model": "embedded"}, lane="cpu", status="succeeded")
-    registry.update_job(job.id, result={"adapter_dir": "/tmp/adapter"})
-    events.append_event(job.run_dir, "metric", step=36, total_steps=36, train_loss=0.8, eta_s=0)
+    job = registry.create_job("local", {"model": "embedded"}, lane="cpu")
+    registry.update_job(job.id, status="running", started_at=time.time(), pid=os.getpid(),  # alive: this test
+                        pid_created=psutil.Process().create_time())
+    events.append_event(job.run_dir, "metric", step=35, total_steps=36, train_loss=0.8, eta_s=4)
 
     def page(job_id):
         from components import run_monitor
@@ -72,9 +76,10 @@ def test_the_live_panel_speaks_the_sessions_language_on_a_fragment_rerun():
     at.session_state["lang"] = "pt-BR"
     at.run()
     assert not at.exception
-    assert any("Passo 36 de 36" in str(p.proto.text) for p in at.get("progress"))
+    assert any("Passo 35 de 36" in str(p.proto.text) for p in at.get("progress"))
     assert {m.label for m in at.metric} >= {"Tempo restante", "Perda de treino"}
-    assert any(s.value.startswith("Pronto.") for s in at.success)
+    assert any("rodando" in md.value for md in at.markdown) and at.metric[0].value == "4 s"
+    registry.update_job(job.id, status="cancelled")
 
 
 def test_hosted_jobs_share_the_runs_table_and_get_their_buttons_in_the_monitor(tmp_path):

@@ -20,7 +20,7 @@ from core.costs.training import (BilledTokens, DatasetSpec, TrainingCost, auto_e
                                  compare_models, hosted_training_usd, model_label, model_notes, token_limit,
                                  tokenizer_model, training_cost, training_cost_usd)
 from core.costs.usage import (BreakEven, MonthlyCost, UsageSpec, break_even, has_price, inference_cost_usd,
-                              monthly_costs, payback_sentence, rag_context_tokens)
+                              monthly_costs, payback_sentence, rag_context_tokens, usage_counts, usage_field)
 
 estimate = estimate_costs  # the name other pages imported before the split (lab/costs_page.py used it)
 
@@ -32,5 +32,5 @@ __all__ = [
     "local_training_estimate", "markdown_money", "measured_range", "model_label", "model_notes", "monthly_costs",
     "parse_amount", "parse_count", "parse_currency", "parse_epochs", "payback_sentence", "rag_context_tokens",
     "scaled_tokens_per_s", "to_csv", "to_markdown", "token_limit", "tokenizer_model", "training_cost",
-    "training_cost_usd", "hosted_training_usd",
+    "training_cost_usd", "hosted_training_usd", "usage_counts", "usage_field",
 ]

@@ -9,11 +9,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from core import dataset
 from core.costs.inputs import TOKENS_PER_UNIT, format_money, parse_amount, parse_count, parse_epochs
 from core.errors import InputError
 from core.i18n import format_date, t
 from core.pricing import ModelPrice, get_price, trainable_models
+from core.tokenizers import encoding_name_for_model
+
+def _inspector():
+    """core.dataset (the Dataset Inspector), imported on first use: its stack (numpy, jsonschema) costs
+    ~1 s, and the CLI builds `lab cost`'s flags from this package before any dataset is priced."""
+    from core import dataset
+
+    return dataset
+
 
 @dataclass(frozen=True)
 class DatasetSpec:
@@ -62,11 +70,11 @@ def token_limit(price: ModelPrice) -> int | None:
     same number the inspector flags), none for the course example."""
     if price.provider == "legacy":
         return None
-    return dataset.token_limit(tokenizer_model(price))
+    return _inspector().token_limit(tokenizer_model(price))
 
 
 def auto_epochs(n_examples: int) -> int:
-    return int(dataset.auto_epochs(n_examples))
+    return int(_inspector().auto_epochs(n_examples))
 
 
 _INSPECTED: dict[tuple, BilledTokens] = {}   # (path, mtime, size, encoding, limit) -> counts
@@ -75,12 +83,10 @@ _INSPECTED: dict[tuple, BilledTokens] = {}   # (path, mtime, size, encoding, lim
 def _inspect(path: Path, model: str) -> BilledTokens:
     """The inspector's exact counts. Billed tokens depend only on the encoding and the per-example
     limit, so gpt-4o, gpt-4.1 and their Azure twins share one pass over the file."""
-    from core.tokenizers import encoding_name_for_model
-
     stat = path.stat()
-    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, encoding_name_for_model(model), dataset.token_limit(model))
+    key = (str(path.resolve()), stat.st_mtime_ns, stat.st_size, encoding_name_for_model(model), _inspector().token_limit(model))
     if key not in _INSPECTED:
-        report = dataset.inspect_file(path, model)
+        report = _inspector().inspect_file(path, model)
         n = int(report.n_examples)
         if n <= 0:
             raise InputError("costs.error_file_no_examples", "costs.error_file_no_examples_hint", path=str(path))
@@ -89,7 +95,7 @@ def _inspect(path: Path, model: str) -> BilledTokens:
         _INSPECTED[key] = BilledTokens(
             n_examples=n, tokens_total=int(report.tokens_total),
             billed_tokens_per_epoch=int(report.billed_tokens_per_epoch), epochs_auto=int(report.epochs_auto),
-            truncated_examples=int(getattr(report, "examples_over_limit", 0) or 0), source="file", tokenizer=model)
+            truncated_examples=report.examples_over_limit, source="file", tokenizer=model)
     return _INSPECTED[key]
 
 

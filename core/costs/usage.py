@@ -4,7 +4,7 @@ model + short prompt, RAG = base + retrieved context) and when fine-tuning pays 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 from core.costs.inputs import LIMITS, MONTHS, TOKENS_PER_UNIT, parse_count
@@ -57,6 +57,12 @@ def _non_negative_int(raw: Any, name: str) -> int:
     return int(value)
 
 
+def _usage(default: Any, help_key: str, step: int = 0):
+    """A UsageSpec field whose metadata feeds the page's number box (label costs.field.<name>,
+    tooltip, step), the CLI's flag and help; its bounds are LIMITS[<name>] (parse_count)."""
+    return field(default=default, metadata={"help": help_key, "step": step})
+
+
 @dataclass(frozen=True)
 class UsageSpec:
     """One month of answers. Defaults: a support bot answering 10,000 questions a month.
@@ -66,21 +72,28 @@ class UsageSpec:
     rag_context_tokens: retrieved context (k chunks × chunk size) RAG adds to the base prompt.
     """
 
-    queries_per_month: Any = 10_000
-    prompt_tokens: Any = 200
-    answer_tokens: Any = 300
-    instruction_tokens: Any = 1_000
-    rag_context_tokens: Any = 1_200
-    cached_instructions: bool = False
+    queries_per_month: Any = _usage(10_000, "costs.queries_help", 1_000)
+    prompt_tokens: Any = _usage(200, "costs.prompt_help", 50)
+    answer_tokens: Any = _usage(300, "costs.answer_help", 50)
+    instruction_tokens: Any = _usage(1_000, "costs.instruction_help", 100)
+    rag_context_tokens: Any = _usage(1_200, "costs.rag_context_help", 100)
+    cached_instructions: bool = _usage(False, "costs.cached_help")
 
     def validated(self) -> UsageSpec:
-        return UsageSpec(
-            queries_per_month=parse_count(self.queries_per_month, "queries_per_month"),
-            prompt_tokens=parse_count(self.prompt_tokens, "prompt_tokens"),
-            answer_tokens=parse_count(self.answer_tokens, "answer_tokens"),
-            instruction_tokens=parse_count(self.instruction_tokens, "instruction_tokens"),
-            rag_context_tokens=parse_count(self.rag_context_tokens, "rag_context_tokens"),
-            cached_instructions=bool(self.cached_instructions))
+        """Every count checked against its LIMITS entry (a NumberError names the field)."""
+        counts = {name: parse_count(getattr(self, name), name) for name in usage_counts()}
+        return UsageSpec(**counts, cached_instructions=bool(self.cached_instructions))
+
+
+def usage_counts() -> list[str]:
+    """The UsageSpec fields that are token or query counts, in form order."""
+    return [spec.name for spec in fields(UsageSpec) if spec.type != "bool"]
+
+
+def usage_field(name: str) -> dict:
+    """Label key, help key, step, default and (min, max) of one UsageSpec field, for widgets and flags."""
+    spec = next(f for f in fields(UsageSpec) if f.name == name)
+    return {"label": f"costs.field.{name}", "default": spec.default, "bounds": LIMITS.get(name), **spec.metadata}
 
 
 def rag_context_tokens(k_chunks: Any, chunk_tokens: Any) -> int:

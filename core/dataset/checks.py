@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from core.dataset.quality import MIN_CHARS, repeated_phrase
-from core.dataset.tool_args import check_tool_calls, check_tools, tools_text  # noqa: F401 (tools_text: API)
+from core.dataset.tool_args import check_tool_calls, check_tools, tools_text  # noqa: F401 - re-exported
 
 Emit = Callable[..., None]
 
@@ -125,7 +125,8 @@ def check_messages(messages: list, emit: Emit, parts: ExampleParts, prefix: str 
                    declared: dict | None = None) -> tuple[bool, bool, str | None, bool]:
     """Check a list of messages, adding their strings to `parts`.
 
-    Returns (has_assistant, has_trainable_assistant, last_role, has_user). `prefix` names where the
+    Returns (has_assistant, has_trainable_assistant, last_role, has_user); has_user is also true when
+    a message has an unknown role (already reported; it may be the user's turn). `prefix` names where the
     list lives in DPO ("input.") so messages read "input.messages[2]". declared: see _check_tools.
     """
     has_assistant = trainable = has_user = bad_role = False
@@ -179,7 +180,7 @@ def check_messages(messages: list, emit: Emit, parts: ExampleParts, prefix: str 
         is_assistant = role == "assistant"
         if role == "user":
             has_user = True
-        elif role not in ROLES:
+        elif not isinstance(role, str) or role not in ROLES:
             bad_role = True  # reported above; it may well be the user's turn
         elif is_assistant and not has_assistant and not has_user and not bad_role:
             emit("missing_user_message", "warning", index=index)
@@ -245,7 +246,7 @@ def check_messages(messages: list, emit: Emit, parts: ExampleParts, prefix: str 
         if index != last_index:  # a call in the final message teaches calling; earlier ones need answers
             emit("unanswered_tool_call", "warning", index=index, id=call_id[:60])
     parts.conv = messages
-    return has_assistant, trainable, last_role, has_user
+    return has_assistant, trainable, last_role, has_user or bad_role
 
 
 def _repetition(content: str, index: int, emit: Emit) -> None:

@@ -152,10 +152,9 @@ def split_file(path: str | Path, out_dir: str | Path, val_fraction: float = 0.1,
 
 def replace_line(path: str | Path, line: int, payload: str, out_path: str | Path) -> Path:
     """Write `out_path`: `path` with physical line `line` replaced by `payload` (one JSON object, on one
-    line). The fix is checked before anything is written; the source is never changed."""
+    line). The fix is checked before anything is written. out_path may be path itself (the lab's own
+    copy): the new file is written beside it and then takes its place, atomically."""
     path, out_path = Path(path), Path(out_path)
-    if path.resolve() == out_path.resolve():
-        raise InputError("inspect.error.same_output", "inspect.error.same_output_hint", path=str(path))
     data = " ".join(payload.splitlines()).strip().encode("utf-8")
     value, problem = decode_json(data)
     if problem is not None or not isinstance(value, dict):

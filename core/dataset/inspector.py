@@ -182,7 +182,7 @@ def inspect_file(path: str | Path, model: str = DEFAULT_MODEL, lang: str | None 
         if kind is not None:
             raise InputError(f"inspect.error.{kind}", f"inspect.error.{kind}_hint", path=path.name)
         file_format = detect_format(path)
-        label = make_counter(model, threads=0).label
+        label = make_counter(model).label
         limit = token_limit(model)
         size = path.stat().st_size
         parts = workers if workers is not None else default_workers(size, model)

@@ -5,7 +5,8 @@ saw (LGPD in Brazil and the GDPR treat that as processing personal data; provide
 you not to upload it). Numbers are flagged only when they are what they look like: CPF and CNPJ when
 their two check digits are right, cards when the Luhn check passes, phones when written as phones
 (area code in parentheses or followed by a space, a +country prefix, a hyphen before the last four
-digits). A number that fails its check digit is not personal data and is not flagged.
+digits). A number that fails its check digit is not personal data and is not flagged, nor is a
+role account such as ajuda@ or privacy@.
 
 Speed: one e-mail regex, run only on texts holding "@", and one scan for runs of at least 8 digits
 (skipped when the line has fewer: scan.py counts them with bytes.translate, ~2 ns a byte); the
@@ -18,12 +19,17 @@ import re
 KINDS = ("email", "phone", "cpf", "cnpj", "card")
 MASKS = {"email": "[EMAIL]", "phone": "[PHONE]", "cpf": "[CPF]", "cnpj": "[CNPJ]", "card": "[CARD]"}
 
+# Role accounts (a department, not a person: ajuda@, privacy@...) are not personal data.
+ROLE_ACCOUNTS = frozenset("""ajuda suporte support help contato contact info informacoes privacidade privacy sac
+atendimento vendas sales noreply no-reply naoresponda financeiro billing faturamento comercial admin dpo
+ouvidoria rh hr jobs careers vagas imprensa press marketing""".split())
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 # at least 8 digits, at most 2 separators between two of them: every number below has that shape
 RUN = re.compile(r"\d(?:[ .()/+-]{0,2}\d){7,}")
 CPF = re.compile(r"(?<!\d)\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?!\d)")
 CNPJ = re.compile(r"(?<!\d)\d{2}\.?\d{3}\.?\d{3}/?\d{4}-?\d{2}(?!\d)")
-CARD = re.compile(r"(?<!\d)(?:\d{4}([ -]?)\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|\d{4}([ -]?)\d{6}\2\d{5})(?!\d)")
+# cards start with 2-6 (Mastercard 2/5, Amex 34/37, Visa 4, others 6); never right after a decimal point
+CARD = re.compile(r"(?<![\d.,])(?:[2-6]\d{3}([ -]?)\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|3[47]\d{2}([ -]?)\d{6}\2\d{5})(?!\d)")
 PHONE_BR = re.compile(r"(?<![\d+])(?:\+55[ -]?)?(?:\([1-9]{2}\)[ -]?|[1-9]{2}[ -])9?\d{4}[ -]?\d{4}(?!\d)"
                       r"|(?<![\d+])\+55[ -]?[1-9]{2}9?\d{4}-?\d{4}(?!\d)"
                       r"|(?<![\d+])\(?[1-9]{2}\)?[ -]?9?\d{4}-\d{4}(?!\d)")
@@ -86,7 +92,8 @@ def find_pii(text: str, numbers: bool = True) -> list[tuple[str, int, int]]:
     numbers=False skips the number scan (the caller knows the text has fewer than 8 digits)."""
     found: list[tuple[str, int, int]] = []
     if "@" in text:
-        found.extend(("email", m.start(), m.end()) for m in EMAIL.finditer(text))
+        found.extend(("email", m.start(), m.end()) for m in EMAIL.finditer(text)
+                     if m.group().split("@", 1)[0].lower() not in ROLE_ACCOUNTS)
     for run in RUN.finditer(text) if numbers else ():
         start = run.start()
         if start and text[start - 1] in "+(":  # the run starts at the first digit: take "+55" or "(11"

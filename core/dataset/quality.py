@@ -32,7 +32,10 @@ def repeated_phrase(text: str) -> tuple[str, int] | None:
         if text.count(probe) < MIN_REPEATS:  # normal text: one C-speed scan and done
             continue
         first = text.find(probe)
-        phrase = text[first:text.find(probe, first + 1)]
+        period = text.find(probe, first + 1) - first
+        while first > 0 and text[first - 1] == text[first - 1 + period]:  # back to where the loop starts
+            first -= 1
+        phrase = text[first:first + period]
         times = text.count(phrase)
         if times >= MIN_REPEATS and times * len(phrase) >= DOMINANT_SHARE * n and any(c.isalnum() for c in phrase):
             return phrase, times

@@ -93,7 +93,7 @@ def scan_range(path: str, file_format: str, model: str, limit: int, lang: str, m
                progress: Callable[[float], None] | None = None) -> RangeScan:
     """Scan [start, end) of `path` (whole lines, starting at physical line `first_line`); `limit` is
     the model's maximum tokens per example."""
-    counter = make_counter(model, threads=0)
+    counter = make_counter(model)
     out = RangeScan(lang, max_findings, limit)
     return _scan(out, counter, path, file_format, pii, LineReader(path, progress, start, end, first_line))
 

@@ -6,10 +6,10 @@ TiktokenCounter gives exactly the cookbook's numbers (3 per message + tokens of 
 - strings repeated in a batch (system prompts, names, tool definitions) are encoded once and
   remembered across batches; the cookbook's encode() also scans each string for special tokens,
   which encode_ordinary skips (on text without special tokens both give the same tokens);
-- the other strings of a batch are encoded in ~256 KB chunks, one tiktoken call per chunk on a
-  worker thread, so the GIL is released for milliseconds at a time and the main thread keeps
-  parsing. One call per string (what tiktoken's encode_ordinary_batch does, plus a Future per
-  string) starved the workers of the GIL and was slower than one thread on 2 cores (measured).
+- the other strings of a batch are encoded in ~256 KB chunks, one tiktoken call per chunk, which
+  saves the per-call overhead of one call per string. No threads: parallelism comes from scanning
+  byte ranges of the file in separate processes (inspector.py); tokenizer threads beside a parsing
+  thread cost ~70% more CPU for ~20% less wall time on 2 cores (measured on the bench file).
 
 Why a chunk gives exact per-example counts: tiktoken splits text with a regex into pieces and
 runs BPE inside each piece. The chunk is, per segment, MARK + SEP + s1 + SEP + s2 ... + SEP with
@@ -26,8 +26,6 @@ LocalCounter renders each conversation with the local model's chat template and 
 """
 from __future__ import annotations
 
-import os
-from concurrent.futures import Future, ThreadPoolExecutor
 from functools import lru_cache
 from typing import Any, Sequence
 
@@ -46,18 +44,6 @@ def joinable(text: str) -> bool:
     return bool(text) and not text[0].isspace() and not text[-1].isspace() and MARK not in text
 
 
-def default_threads() -> int:
-    """Worker threads for encoding chunks: up to one per core while cores are free; none (encode on
-    the parsing thread) when the machine is already busy, where threads only add switching (on a
-    shared 2-core machine at load 7, 2 workers cost ~20% more CPU time and were slower, measured)."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    try:
-        busy = os.getloadavg()[0]
-    except OSError:  # not available on this platform
-        busy = 0.0
-    return 0 if cores < 2 or busy >= cores else min(4, cores)
-
-
 class _Plan:
     """One batch in flight: which strings were joined into which segment, which go alone."""
 
@@ -67,7 +53,7 @@ class _Plan:
         self.batch = batch
         self.alone: list[str] = []  # distinct strings encoded one by one
         self.alone_counts: Any = None
-        self.chunks: list[tuple[Any, list[list[str]]]] = []  # (future or counts, segments' strings)
+        self.chunks: list[tuple[Any, list[list[str]]]] = []  # (counts, segments' strings)
         self.rows: list[tuple[int, int, list[str], list[str]]] = []  # per example: segment ids, strings alone
         self.remember: dict[str, bool] = {}
 
@@ -75,7 +61,7 @@ class _Plan:
 class TiktokenCounter:
     """Counts for batches of ExampleParts with one tiktoken encoding."""
 
-    def __init__(self, encoding_name: str, threads: int | None = None) -> None:
+    def __init__(self, encoding_name: str) -> None:
         from core.tokenizers import get_encoding
 
         self.encoding_name = encoding_name
@@ -90,8 +76,6 @@ class TiktokenCounter:
         marks = self.encoding.encode_ordinary(MARK)
         assert len(marks) == 1, "the segment mark must be one token"
         self.mark_token = marks[0]
-        threads = default_threads() if threads is None else threads
-        self.pool = ThreadPoolExecutor(threads, thread_name_prefix="tokens") if threads > 0 else None
 
     @property
     def label(self) -> str:
@@ -124,9 +108,6 @@ class TiktokenCounter:
         k = np.fromiter((len(strings) for strings in segments), dtype=np.int64, count=len(segments))
         return lengths.astype(np.int64) - (k + 1) * self.sep_tokens
 
-    def _run(self, fn, *args) -> Any:
-        return self.pool.submit(fn, *args) if self.pool is not None else fn(*args)
-
     def submit(self, batch: list[ExampleParts]) -> _Plan:
         """Start counting a batch; pass the returned plan to `result`.
 
@@ -156,14 +137,14 @@ class TiktokenCounter:
                     row.append(-1)
             plan.rows.append((row[0], row[1], rest, rest_trained))
             if size >= CHUNK_CHARS:
-                plan.chunks.append((self._run(self._count_chunk, segments), segments))
+                plan.chunks.append((self._count_chunk(segments), segments))
                 flushed += len(segments)
                 segments, size = [], 0
         if segments:
-            plan.chunks.append((self._run(self._count_chunk, segments), segments))
+            plan.chunks.append((self._count_chunk(segments), segments))
         plan.alone = list(alone)
         plan.remember = alone
-        plan.alone_counts = self._run(self._count_many, plan.alone)
+        plan.alone_counts = self._count_many(plan.alone)
         return plan
 
     def _route(self, texts: list[str], rest: list[str], alone: dict[str, bool]) -> list[str]:
@@ -184,15 +165,13 @@ class TiktokenCounter:
 
     def result(self, plan: _Plan) -> list[tuple[int, int]]:
         """(total, trained) per example of the batch, in order."""
-        counts = plan.alone_counts.result() if isinstance(plan.alone_counts, Future) else plan.alone_counts
-        local = dict(zip(plan.alone, counts))
+        local = dict(zip(plan.alone, plan.alone_counts))
         for text, count in local.items():
             if plan.remember[text]:
                 self.cache[text] = count
                 self._cached_chars += len(text)
         segment_counts: list[int] = []
-        for future, _segments in plan.chunks:
-            values = future.result() if isinstance(future, Future) else future
+        for values, _segments in plan.chunks:
             segment_counts.extend(values.tolist())
         out = []
         role_tokens = self.role_tokens
@@ -221,8 +200,7 @@ class TiktokenCounter:
         return count
 
     def close(self) -> None:
-        if self.pool is not None:
-            self.pool.shutdown(wait=True)
+        pass
 
 
 def _plain_text(message: dict) -> str:
@@ -317,7 +295,7 @@ class LocalCounter:
         pass
 
 
-def make_counter(model: str | None, threads: int | None = None):
+def make_counter(model: str | None):
     """The counter for `model`: local tokenizer for local models, else the model's tiktoken encoding
     (an encoding name such as "o200k_base" is accepted too)."""
     from core.dataset.limits import is_local, openai_base_name
@@ -325,4 +303,4 @@ def make_counter(model: str | None, threads: int | None = None):
 
     if is_local(model):
         return LocalCounter(model)
-    return TiktokenCounter(encoding_name_for_model(openai_base_name(model or "")), threads=threads)
+    return TiktokenCounter(encoding_name_for_model(openai_base_name(model or "")))

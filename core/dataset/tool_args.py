@@ -81,7 +81,8 @@ def _schema_problem(error) -> dict[str, Any]:
 
 def check_arguments(arguments: str, name: str, tools: dict[str, Any] | None, index: int, emit: Emit) -> None:
     """Findings for one call's arguments: not JSON, JSON but not an object (double-encoded), not
-    matching the schema; and a name that `tools` does not declare (tools None: none declared)."""
+    matching the schema; and a name that `tools` does not declare (tools None: the example has no
+    tools, so only the JSON is checked)."""
     try:
         value = orjson.loads(arguments)
     except orjson.JSONDecodeError:
@@ -95,9 +96,10 @@ def check_arguments(arguments: str, name: str, tools: dict[str, Any] | None, ind
         emit("tool_arguments_not_object", "error", index=index, name=name, found=JSON_TYPES.get(type(value), "value"),
              reason_key="inspect.reason.double_encoded" if double else "inspect.reason.not_object")
         return
-    if tools is None or name not in tools:
-        emit("unknown_tool", "error", index=index, name=name[:60],
-             declared=", ".join(sorted(tools))[:200] if tools else "—")
+    if tools is None:  # the example declares no tools: nothing to check the call against
+        return
+    if name not in tools:
+        emit("unknown_tool", "error", index=index, name=name[:60], declared=", ".join(sorted(tools))[:200])
         return
     validator = tools[name]
     if validator is not None:

@@ -17,7 +17,7 @@ from core.costs import format_money
 from core.errors import InputError
 from core.i18n import format_number, t
 
-DECIMALS = {"chrf": 1, "bleu": 1, "length": 0, "tokens_out": 0, "latency_s": 2, "cost_per_1k": 4}
+DECIMALS = {"p": 3, "rate": 2, "chrf": 1, "bleu": 1, "length": 0, "tokens_out": 0, "latency_s": 2, "cost_per_1k": 4}
 
 
 def fmt(name: str, value: float | None, lang: str | None = None) -> str:

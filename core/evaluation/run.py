@@ -2,8 +2,8 @@
 
 Two halves that the job (job.py) and the CLI share:
 - `generate(...)` asks each contestant through the provider interface (`complete_batch`: local
-  models answer a whole batch in one `generate` call; hosted ones a few at a time in threads, the
-  OpenAI SDK retrying 429s with backoff) and hands every answer to a callback, so a job can append
+  models answer a whole batch in one `generate` call; hosted ones a few at a time in threads, a
+  429 retried with exponential backoff) and hands every answer to a callback, so a job can append
   it to its predictions file and a resumed job can skip what is already there;
 - `summarise(...)` turns answers into per-example scores (metrics.py) and the report: per contestant
   and metric a mean with a bootstrap CI, per pair the paired difference, p-values and
@@ -12,20 +12,23 @@ The output follows the JSON shape of issue 10 (`python -m lab eval --format json
 """
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
 from typing import Callable
 
 from core.costs import UsageSpec
-from core.errors import InputError
+from core.errors import InputError, LabError
 from core.evaluation import metrics as M
 from core.evaluation import stats
 from core.evaluation.dataset import EvalExample, load_examples, resolve_set
 from core.providers import ChatSettings, get_provider
 from core.providers.base import Answer, Provider
 
-HOSTED_CONCURRENCY = 4  # hosted contestants: parallel requests (the SDK backs off on 429 itself)
+HOSTED_CONCURRENCY = 4  # hosted contestants: requests in flight at once
+RATE_LIMIT_KEY = "arena.err_rate_limit"  # what the OpenAI edge raises for HTTP 429
+RATE_LIMIT_RETRIES, BACKOFF_S = 3, 2.0  # waits 2, 4, 8 s before giving up on one answer
 MAX_CONTESTANTS = 4
 
 
@@ -111,11 +114,24 @@ def answer_record(answer: Answer) -> dict:
     return record
 
 
+def _ask_hosted(provider: Provider, messages: list[dict], settings: ChatSettings) -> Answer:
+    """One hosted answer; a 429 (the provider's rate-limit error) waits 2, 4, 8 s and asks again.
+    The arena's client does not retry (a column should fail fast), an evaluation should not."""
+    for attempt in range(RATE_LIMIT_RETRIES + 1):
+        try:
+            return provider.complete(messages, settings)
+        except LabError as err:
+            if err.key != RATE_LIMIT_KEY or attempt == RATE_LIMIT_RETRIES:
+                return Answer(contestant=provider.spec, error=err.message(settings.lang))
+            time.sleep(BACKOFF_S * 2 ** attempt)
+    raise AssertionError("unreachable")
+
+
 def _ask(provider: Provider, conversations: list[list[dict]], settings: ChatSettings) -> list[Answer]:
-    if is_local(provider) or len(conversations) == 1:
+    if is_local(provider):
         return provider.complete_batch(conversations, settings)
     with ThreadPoolExecutor(max_workers=HOSTED_CONCURRENCY) as pool:
-        return list(pool.map(lambda c: provider.complete_batch([c], settings)[0], conversations))
+        return list(pool.map(lambda c: _ask_hosted(provider, c, settings), conversations))
 
 
 def generate(config: EvalConfig, examples: list[EvalExample], on_answer: AnswerCallback,

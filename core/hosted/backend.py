@@ -15,7 +15,7 @@ from core.costs import hosted_training_usd
 from core.errors import ProviderError
 from core.hosted.watch import Watcher, WatchSettings, WatchState
 from core.i18n import t
-from core.jobs import registry
+from core.jobs import registry, runner
 from core.jobs.events import append_event, read_all
 from core.openai_edge import make_client, normalize_backend, provider_name, resolve_credentials, to_provider_error
 
@@ -157,8 +157,6 @@ def cancel(job: Any, typed: Mapping[str, Any] | None = None) -> None:
 
 def cancel_remote(job_id: str, typed: Mapping[str, Any] | None = None):
     """Cancel button: cancel at the provider with the session's key, then stop the watcher."""
-    from core.jobs import runner
-
     job = runner.require_job(job_id)
     if job.status not in registry.TERMINAL:
         cancel(job, typed)
@@ -168,8 +166,6 @@ def cancel_remote(job_id: str, typed: Mapping[str, Any] | None = None):
 def pause(job_id: str, typed: Mapping[str, Any] | None = None):
     """Pause at the provider (training stops, checkpoints are kept); the watcher notices and exits,
     leaving the lab job 'paused' and resumable."""
-    from core.jobs import runner
-
     job = runner.require_job(job_id)
     remote = _call(job, "pause", typed)
     append_event(job.run_dir, "log", level="info", message=t("hosted.watch.pause_sent"))
@@ -184,8 +180,6 @@ def resume(job_id: str, typed: Mapping[str, Any] | None = None):
     """Resume at the provider (when it is paused there; done here so a wrong key shows on the page at
     once), then start a watcher again through the engine with the same credentials. Also re-attaches
     a watcher that failed after losing contact: the remote job is only resumed when it is paused."""
-    from core.jobs import runner
-
     job = runner.require_job(job_id)
     client, creds = _client(job, typed)
     try:

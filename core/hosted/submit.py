@@ -13,12 +13,15 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
+from core.atomic import copy_file
 from core.costs import hosted_training_usd
 from core.dataset import InspectionReport, inspect_file
 from core.dataset.report import Finding
 from core.errors import InputError
 from core.i18n import t
+from core.jobs import runner
 from core.openai_edge import Credentials, make_client, normalize_backend, provider_name, to_provider_error
+from core.training.data import HELD_OUT_FILE
 
 METHODS = ("supervised", "dpo")
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # the Files API's limit for fine-tune files: 512 MB
@@ -27,27 +30,33 @@ MAX_SUFFIX = 64                       # characters the API accepts in `suffix`
 Progress = Callable[[int, int, str], None]  # (bytes sent, total bytes, file name)
 
 
-def _help(key: str) -> dict:
-    return {"help": f"hosted.help.{key}"}
+def _f(default: Any, key: str, *, flag: str | None = None, kind: type | None = None, minimum: float | None = None,
+       maximum: float | None = None, step: float | None = None):
+    """A field whose metadata feeds the page's widget (label hosted.form.<key>, tooltip
+    hosted.help.<key>, min/max/step), the CLI's flag (--flag, type, help) and validate_config's bounds."""
+    return field(default=default, metadata={"help": f"hosted.help.{key}", "label": f"hosted.form.{key}",
+                                            "flag": flag, "type": kind, "min": minimum, "max": maximum,
+                                            "step": step})
 
 
 @dataclass
 class HostedConfig:
-    """One hosted job's settings. Each field's metadata names its tooltip (catalogue key), shared by
-    the page's widgets and the CLI's --help. None = "auto" (the API chooses)."""
+    """One hosted job's settings. None = "auto" (the API chooses). The bounds are the API's:
+    n_epochs 1-50, batch_size 1-256, beta (0, 2], a positive learning-rate multiplier."""
 
-    training_file: str = field(default="", metadata=_help("training_file"))
-    model: str = field(default="gpt-4o-mini-2024-07-18", metadata=_help("model"))
-    backend: str = field(default="openai", metadata=_help("backend"))
-    method: str = field(default="supervised", metadata=_help("method"))
-    validation_file: str | None = field(default=None, metadata=_help("validation_file"))
-    suffix: str | None = field(default=None, metadata=_help("suffix"))
-    seed: int | None = field(default=None, metadata=_help("seed"))
-    n_epochs: int | None = field(default=None, metadata=_help("n_epochs"))                 # 1-50
-    batch_size: int | None = field(default=None, metadata=_help("batch_size"))             # 1-256
-    learning_rate_multiplier: float | None = field(default=None, metadata=_help("lr_multiplier"))  # > 0
-    beta: float | None = field(default=None, metadata=_help("beta"))                       # DPO: (0, 2]
-    poll_interval_s: float | None = field(default=None, metadata=_help("poll_interval"))
+    training_file: str = _f("", "training_file")
+    model: str = _f("gpt-4o-mini-2024-07-18", "model")
+    backend: str = _f("openai", "backend")
+    method: str = _f("supervised", "method")
+    validation_file: str | None = _f(None, "validation_file", flag="--validation")
+    suffix: str | None = _f(None, "suffix", flag="--suffix", kind=str)
+    seed: int | None = _f(None, "seed", flag="--seed", kind=int, minimum=0, maximum=2**31 - 1, step=1)
+    n_epochs: int | None = _f(None, "n_epochs", kind=int, minimum=1, maximum=50, step=1)  # the shared --epochs
+    batch_size: int | None = _f(None, "batch_size", flag="--batch-size", kind=int, minimum=1, maximum=256, step=1)
+    learning_rate_multiplier: float | None = _f(None, "lr_multiplier", flag="--learning-rate-multiplier",
+                                                kind=float, minimum=0.01, maximum=100.0, step=0.1)
+    beta: float | None = _f(None, "beta", flag="--beta", kind=float, minimum=0.01, maximum=2.0, step=0.05)
+    poll_interval_s: float | None = _f(None, "poll_interval", flag="--poll-interval", kind=float, minimum=0.01)
 
     def __post_init__(self) -> None:
         self.backend = normalize_backend(self.backend)
@@ -68,17 +77,15 @@ class HostedConfig:
         return {"type": self.method, self.method: {"hyperparameters": self.hyperparameters()}}
 
 
-def help_keys() -> dict[str, str]:
-    return {f.name: f.metadata.get("help", "") for f in fields(HostedConfig)}
-
-
-def _check_range(name: str, value: Any, low: float, high: float, *, low_open: bool = False) -> None:
-    if value is None:
-        return
-    ok = (value > low if low_open else value >= low) and value <= high
-    if not ok:
-        raise InputError("hosted.errors.out_of_range", "hosted.errors.out_of_range_hint",
-                         name=name, value=value, low=low, high=high)
+def _check_ranges(config: HostedConfig) -> None:
+    """Every numeric setting inside its field's bounds (the same ones the page's widgets use)."""
+    for spec in fields(HostedConfig):
+        value, low, high = getattr(config, spec.name), spec.metadata["min"], spec.metadata["max"]
+        if value is None or (low is None and high is None):
+            continue
+        if (low is not None and value < low) or (high is not None and value > high):
+            raise InputError("hosted.errors.out_of_range", "hosted.errors.out_of_range_hint",
+                             name=spec.name, value=value, low=low, high="∞" if high is None else high)
 
 
 def validate_config(config: HostedConfig) -> None:
@@ -100,15 +107,9 @@ def validate_config(config: HostedConfig) -> None:
                              mb=round(file.stat().st_size / 1024 / 1024))
     if config.suffix and len(config.suffix) > MAX_SUFFIX:
         raise InputError("hosted.errors.suffix_too_long", None, max=MAX_SUFFIX)
-    _check_range("n_epochs", config.n_epochs, 1, 50)
-    _check_range("batch_size", config.batch_size, 1, 256)
-    _check_range("learning_rate_multiplier", config.learning_rate_multiplier, 0, 1000, low_open=True)
     if config.beta is not None and config.method != "dpo":
         raise InputError("hosted.errors.beta_needs_dpo", None)
-    _check_range("beta", config.beta, 0, 2, low_open=True)
-    if config.seed is not None and not (0 <= config.seed <= 2**31 - 1):
-        raise InputError("hosted.errors.out_of_range", "hosted.errors.out_of_range_hint",
-                         name="seed", value=config.seed, low=0, high=2**31 - 1)
+    _check_ranges(config)
 
 
 # ------------------------------------------------------------------ pre-flight with the inspector
@@ -267,8 +268,6 @@ def submit(config: HostedConfig, creds: Credentials, progress: Progress | None =
            on_step: Callable[[str], None] | None = None, client: Any = None):
     """validate -> inspect -> upload -> create -> engine job (its watcher starts at once).
     on_step(message) narrates for the page / CLI. Returns the engine Job."""
-    from core.jobs import runner
-
     say = on_step or (lambda message: None)
     creds.require(config.backend)
     say(t("hosted.step.inspect"))
@@ -287,5 +286,7 @@ def submit(config: HostedConfig, creds: Credentials, progress: Progress | None =
     remote = create_remote_job(client, config, training.id, validation_id, secrets=creds.secrets)
     params = job_params(config, remote, training.id, validation_id, checked)
     job = runner.submit(config.backend, params, env=creds.env(config.backend))
+    if config.validation_file:  # held out: the arena and the evaluation read it from the run folder
+        copy_file(config.validation_file, job.run_dir / "data" / HELD_OUT_FILE)
     say(t("hosted.step.created", remote_id=remote.id, job_id=job.id))
     return job

@@ -7,11 +7,13 @@ from __future__ import annotations
 
 from datetime import date
 
-from core.i18n import format_date
+from core.i18n import format_date, t
+from core.pricing import wind_down
 
-CLOSED_TO_NEW_ORGS = date(2026, 5, 7)   # organisations that never fine-tuned can no longer start
-NO_NEW_JOBS_AFTER = date(2027, 1, 6)    # last day anyone can create a job
-MODELS_RETIRE = date(2027, 1, 14)       # these base models and their fine-tunes stop serving
+_DATES = wind_down()  # assets/pricing.yaml's wind_down section: the one record of these dates
+CLOSED_TO_NEW_ORGS: date = _DATES["closed_to_new_organisations"]  # organisations that never fine-tuned
+NO_NEW_JOBS_AFTER: date = _DATES["no_new_jobs_after"]              # last day anyone can create a job
+MODELS_RETIRE: date = _DATES["models_retire"]                      # these models and their fine-tunes stop
 RETIRING_MODELS = (
     "gpt-4o-2024-08-06",
     "gpt-4o-mini-2024-07-18",
@@ -44,7 +46,5 @@ def days_left(today: date | None = None) -> int:
 
 def notice(lang: str | None = None, today: date | None = None) -> str:
     """The plain-words notice shown wherever an OpenAI job is about to be created."""
-    from core.i18n import t
-
     key = "hosted.winddown.closed" if jobs_closed(today) else "hosted.winddown.notice"
     return t(key, lang, days=max(days_left(today), 0), **date_params(lang))

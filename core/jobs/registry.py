@@ -201,16 +201,11 @@ def default_lane(backend: str, job_id: str) -> str:
 
 
 def local_device_lane() -> str:
-    """'cuda:0' when a GPU is there, 'mps' on Apple, else 'cpu'."""
-    try:
-        import torch
-    except ImportError:  # pragma: no cover - torch is a pinned dependency
-        return "cpu"
-    if torch.cuda.is_available():
-        return "cuda:0"
-    if getattr(torch.backends, "mps", None) and torch.backends.mps.is_available():
-        return "mps"
-    return "cpu"
+    """'cuda:0' when a GPU is there, 'mps' on Apple, else 'cpu' (core.environment decides)."""
+    from core.environment import device_info  # lazy: it imports torch, which only local jobs need
+
+    device = device_info()["device"]
+    return "cuda:0" if device == "cuda" else device
 
 
 def get_job(job_id: str) -> Job | None:
@@ -282,9 +277,3 @@ def merge_result(job_id: str, **values: Any) -> Job | None:
         result.update(values)
         conn.execute("UPDATE jobs SET result = ? WHERE id = ?", (_encode("result", result), job_id))
     return get_job(job_id)
-
-
-def delete_job(job_id: str) -> None:
-    """Forget a finished job (its run directory is left for the caller to remove)."""
-    with connect() as conn:
-        conn.execute("DELETE FROM jobs WHERE id = ?", (job_id,))

@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import importlib
+import json
 import os
 import subprocess
 import sys
@@ -47,8 +48,6 @@ _children: dict[str, subprocess.Popen] = {}  # workers this process started (to 
 def submit(backend: str, params: dict, lane: str | None = None, env: dict | None = None) -> Job:
     """Register a job, save its params, and start it now if its lane is free (else it waits)."""
     job = registry.create_job(backend, params, lane=lane)
-    import json
-
     write_text(job.run_dir / "params.json", json.dumps(
         {"id": job.id, "backend": backend, "lane": job.lane, "params": job.params},
         indent=2, ensure_ascii=False, default=str))

@@ -21,12 +21,14 @@ import urllib.error
 import urllib.request
 from dataclasses import dataclass
 
+from core.dataset import iter_examples
 from core.errors import InputError, LabError, UnavailableError
 from core.i18n import t
 from core.jobs import registry
+from core.models import EMBEDDED_MODEL
 from core.openai_edge import Credentials
 from core.providers.base import Provider
-from core.providers.local import LocalProvider
+from core.providers.local import LocalProvider, base_label
 from core.providers.openai_compat import OpenAICompatProvider
 from core.providers.rag import RagProvider
 
@@ -117,10 +119,11 @@ def get_provider(spec: str, credentials: Credentials | None = None) -> Provider:
 
 
 # ---------------------------------------------------------------------------------------- list
-def probe_endpoint(url: str, timeout: float = 1.5) -> bool:
-    """True when {url}/models answers at all (any HTTP status): the server is up."""
+def probe_endpoint(url: str, path: str = "/models", timeout: float = 1.5) -> bool:
+    """True when {url}{path} answers at all (any HTTP status): the server is up. The lab's one HTTP
+    probe: OpenAI-compatible endpoints (/models) and the arena page's check of the Gradio app (/)."""
     try:
-        with urllib.request.urlopen(url.rstrip("/") + "/models", timeout=timeout):
+        with urllib.request.urlopen(url.rstrip("/") + path, timeout=timeout):
             return True
     except urllib.error.HTTPError:
         return True
@@ -154,9 +157,6 @@ def check(spec: str, credentials: Credentials | None = None, probe: bool = False
 
 
 def _label(spec: str, job=None, lang: str | None = None) -> str:
-    from core.models import EMBEDDED_MODEL
-    from core.providers.local import base_label
-
     if spec == "base":
         return t("arena.contestant_base", lang, model=EMBEDDED_MODEL)
     if spec == "rag":
@@ -203,8 +203,6 @@ def list_contestants(credentials: Credentials | None = None, probe: bool = False
 
 def _training_system_prompt(job) -> str | None:
     """The system message of the run's first training example, if it had one."""
-    from core.dataset import iter_examples
-
     path = (job.params or {}).get("dataset")
     if not path:
         return None

@@ -14,14 +14,13 @@ from core.costs import inference_cost_usd
 from core.errors import LabError, UnavailableError
 from core.openai_edge import DEFAULT_AZURE_API_VERSION, Credentials, chat_error, make_client
 from core.providers.base import Answer, ChatSettings, Provider, Stopwatch, StreamItem, with_system_prompt
+from core.tokenizers import get_encoding
 
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "0.0.0.0"}
 
 
 def estimate_tokens(texts: list[str], per_message: int = 3) -> int:
     """Approximate OpenAI token count (o200k_base + ~3 tokens of chat framing per message)."""
-    from core.tokenizers import get_encoding
-
     enc = get_encoding("o200k_base")
     return sum(len(enc.encode(text)) + per_message for text in texts)
 
@@ -91,7 +90,7 @@ class OpenAICompatProvider(Provider):
         return chat_error(exc, where=self.where, model=self.model, secrets=(self._api_key,))
 
     def stream(self, messages: list[dict], settings: ChatSettings) -> Iterator[StreamItem]:
-        import openai
+        import openai  # lazy: the SDK loads only when a hosted contestant answers
 
         self.check()
         messages = with_system_prompt(messages, settings)

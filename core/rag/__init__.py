@@ -5,10 +5,14 @@ Public API (used by the providers, the arena, the documents page and the CLI):
 - build_rag_messages(question, hits, lang=None, system_prompt=None, history=None) -> list[dict]
 - get_index(collection="default") -> RagIndex (search, add_document, remove_document,
   list_documents, rebuild, sync)
-- sources(hits) -> list[dict] for listing cited documents and snippets under an answer.
+- sources(hits, question=None) -> list[dict] for listing cited documents, snippets and the
+  evidence sentence (the one that best holds the answer) under an answer.
 
-Modules: documents (files in, text out), chunking, embeddings (all-MiniLM-L6-v2), index (FAISS),
-prompt. Importing this package is cheap: faiss and sentence-transformers load on first use.
+Modules: documents (files in, text out), chunking, e5 (multilingual retrieval embeddings), lexical
+(BM25), search (rank fusion), index (FAISS + BM25 on disk), prebuilt (shipped vectors of the bundled
+documents), evidence (best sentences), prompt, evaluation (recall on the labelled questions).
+embeddings (all-MiniLM-L6-v2) stays for chunk token counts and the evaluation's similarity metric.
+Importing this package is cheap: faiss, bm25s and the e5 engine load on first use.
 """
 from __future__ import annotations
 

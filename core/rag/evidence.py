@@ -27,36 +27,70 @@ MIN_SCORE = 0.78  # below it (no shared word and a weak cosine) the chunk has no
 MAX_SENTENCES = 40  # per chunk; a chunk is at most ~160 tokens, so this is only a guard
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”’)\]]*\s+")
+_ABBREVIATION = re.compile(r"(?:^|\s)(?:av|r|dr|dra|sr|sra|ltda|no|nº|e\.g|i\.e|etc|approx)\.$", re.IGNORECASE)
 _TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
+_HEADING = re.compile(r"^#{1,6}\s+(.*\S)\s*$")
+_LIST_MARK = re.compile(r"^([-*+]\s+|\d+[.)]\s+)")
 _NUMBER = re.compile(r"\d")
 # Words (accents folded) that ask for an amount, a duration or a date, in English and Portuguese.
 AMOUNT_WORDS = frozenset("""
 much many long far cost costs price prices fee fees charge charged deposit deductible weigh weight
-range when days hours years km minimum how
+range when days hours years km minimum
 quanto quanta quantos quantas qto qtos qnto qnts valor valores preco precos custa custam custo taxa
 multa caucao franquia prazo dias horas anos mensalidade diaria pesa peso autonomia quando minimo
 """.split())
 
 
-def sentences(text: str) -> list[str]:
-    """The sentences of a chunk, as a reader sees them: headings, list items and table rows are
-    one sentence each; Markdown bold, heading marks, bullets and table pipes are removed."""
-    out: list[str] = []
+def _split(line: str) -> list[str]:
+    """Sentences of one line, not cut after an abbreviation ("Av. Paulista", "Ltda. (")."""
+    pieces: list[str] = []
+    for piece in _SENTENCE_END.split(line):
+        if pieces and _ABBREVIATION.search(pieces[-1]):
+            pieces[-1] = f"{pieces[-1]} {piece}"
+        else:
+            pieces.append(piece)
+    return pieces
+
+
+def _clean(text: str) -> str:
+    return " ".join(text.replace("**", "").replace("__", "").split())
+
+
+def units(text: str, title: str = "") -> list[tuple[str, str]]:
+    """(context, sentence) pairs of a chunk. sentence: as a reader sees it (list items and table
+    rows one each; bold, heading marks, bullets and pipes removed). context: what the sentence
+    needs to be understood alone — the heading above it (or the document title) and, for a table
+    row, the table's header row. Headings themselves are context, never evidence: a FAQ heading
+    repeats the question, the answer is under it."""
+    out: list[tuple[str, str]] = []
+    heading, header, previous_row = _clean(title), "", False
     for line in (text or "").replace("\r", "\n").split("\n"):
         line = line.strip()
-        if not line or _TABLE_RULE.match(line):
+        if not line:
+            previous_row = False
+            continue
+        if _TABLE_RULE.match(line):
+            continue
+        match = _HEADING.match(line)
+        if match:
+            heading, header = _clean(match.group(1)), ""
             continue
         if line.startswith("|"):
-            cells = [cell.strip() for cell in line.strip("|").split("|")]
-            pieces = [" | ".join(cell for cell in cells if cell)]
-        else:
-            line = re.sub(r"^(#{1,6}\s+|[-*+]\s+|\d+[.)]\s+)", "", line)
-            pieces = _SENTENCE_END.split(line)
-        for piece in pieces:
-            piece = " ".join(piece.replace("**", "").replace("__", "").split())
-            if piece:
-                out.append(piece)
+            row = " | ".join(_clean(c) for c in line.strip("|").split("|") if c.strip())
+            if not previous_row:  # the first row of a table is its header
+                header, previous_row = row, True
+                continue
+            out.append((f"{heading}. {header}", row))
+            continue
+        previous_row = False
+        line = _LIST_MARK.sub("", line)
+        out.extend((heading, _clean(piece)) for piece in _split(line) if _clean(piece))
     return out[:MAX_SENTENCES]
+
+
+def sentences(text: str, title: str = "") -> list[str]:
+    """The evidence candidates of a chunk (see units)."""
+    return [sentence for _, sentence in units(text, title)]
 
 
 def asks_amount(question: str) -> bool:
@@ -70,11 +104,14 @@ def _lexical(question_tokens: set[str], sentence: str) -> float:
     return len(question_tokens & set(tokenize(sentence))) / len(question_tokens)
 
 
-def rank_sentences(question: str, texts: Sequence[str]) -> list[list[tuple[float, int, str]]]:
-    """For each text: its sentences as (score, position, sentence), best first. One batched
-    embedding call for all the sentences of all the texts."""
-    split = [sentences(text) for text in texts]
-    flat = [s for group in split for s in group]
+def rank_sentences(question: str, texts: Sequence[str],
+                   titles: Sequence[str] | None = None) -> list[list[tuple[float, int, str]]]:
+    """For each text: its sentences as (score, position, sentence), best first. A sentence is
+    embedded and matched with its context (heading, table header); one batched embedding call
+    for all the sentences of all the texts."""
+    titles = list(titles) if titles is not None else [""] * len(texts)
+    split = [units(text, title) for text, title in zip(texts, titles)]
+    flat = [f"{context}: {sentence}" if context else sentence for group in split for context, sentence in group]
     if not flat:
         return [[] for _ in texts]
     query = e5.embed_queries([question])[0]  # (384,)
@@ -84,8 +121,8 @@ def rank_sentences(question: str, texts: Sequence[str]) -> list[list[tuple[float
     ranked, start = [], 0
     for group in split:
         scored = []
-        for position, sentence in enumerate(group):
-            score = float(cosines[start + position]) + LEXICAL_WEIGHT * _lexical(words, sentence)
+        for position, (context, sentence) in enumerate(group):
+            score = float(cosines[start + position]) + LEXICAL_WEIGHT * _lexical(words, f"{context} {sentence}")
             if amount and _NUMBER.search(sentence):
                 score += NUMBER_BONUS
             scored.append((score, position, sentence))
@@ -94,19 +131,21 @@ def rank_sentences(question: str, texts: Sequence[str]) -> list[list[tuple[float
     return ranked
 
 
-def evidence(question: str, texts: Sequence[str]) -> list[str | None]:
-    """The best sentence of each text for the question, or None where none scores MIN_SCORE."""
+def evidence(question: str, texts: Sequence[str], titles: Sequence[str] | None = None) -> list[str | None]:
+    """The best sentence of each text for the question, or None where none scores MIN_SCORE.
+    titles: the texts' document titles (context for a chunk that starts under no heading)."""
     if not (question or "").strip():
         return [None for _ in texts]
     return [group[0][2] if group and group[0][0] >= MIN_SCORE else None
-            for group in rank_sentences(question, texts)]
+            for group in rank_sentences(question, texts, titles)]
 
 
-def nearest_sentences(question: str, texts: Sequence[str], n: int) -> list[str]:
+def nearest_sentences(question: str, texts: Sequence[str], n: int,
+                      titles: Sequence[str] | None = None) -> list[str]:
     """Each text cut to its n sentences nearest the question, kept in reading order: the smaller
     passages a small model gets in its prompt (core.rag.prompt, max_sentences)."""
     out = []
-    for text, group in zip(texts, rank_sentences(question, texts)):
+    for text, group in zip(texts, rank_sentences(question, texts, titles)):
         keep = sorted(group[:n], key=lambda item: item[1])
         out.append(" ".join(sentence for _, _, sentence in keep) if keep else text)
     return out

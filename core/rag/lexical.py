@@ -26,6 +26,7 @@ import numpy as np
 
 K1, B = 1.5, 0.75  # bm25s' defaults (Lucene's scoring)
 VERSION = 1  # of the tokenizer: stored in the index manifest, a change rebuilds the index
+_EMPTY = "\x00"  # see Lexical.build
 _TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+")
 
 
@@ -59,8 +60,10 @@ class Lexical:
         import bm25s
 
         retriever = bm25s.BM25(k1=K1, b=B)
-        # An empty chunk list still gets a valid (empty) index; a chunk with no tokens keeps its row.
-        retriever.index([tokenize(text) for text in texts] or [[]], show_progress=False)
+        # bm25s cannot index a corpus without a single token: a chunk with no word (or an empty
+        # collection, as one row) gets a placeholder token that tokenize() never produces.
+        corpus = [tokenize(text) or [_EMPTY] for text in texts] or [[_EMPTY]]
+        retriever.index(corpus, show_progress=False)
         return cls(retriever)
 
     @property

@@ -4,6 +4,9 @@ The rules sit in the user turn, next to the sources, rather than only in the sys
 local model follows instructions that are close to the question far better, and a custom system
 prompt (the arena lets the user set one) then cannot drop them. Both languages come from the
 catalogue (rag.prompt_*), so a Portuguese question gets Portuguese instructions.
+
+max_sentences: for small local models, each source can be cut to its sentences nearest the
+question (core.rag.evidence): a 135M model loses the fact in a 160-token table, less in two lines.
 """
 from __future__ import annotations
 
@@ -32,20 +35,29 @@ def _body(hit: Hit) -> str:
     return text
 
 
-def format_context(hits: Sequence[Hit], lang: str | None = None) -> str:
-    """[1] title\\ntext, blank line, [2] ... — or the "no sources" line when nothing was found."""
+def format_context(hits: Sequence[Hit], lang: str | None = None, question: str | None = None,
+                   max_sentences: int | None = None) -> str:
+    """[1] title\\ntext, blank line, [2] ... — or the "no sources" line when nothing was found.
+    max_sentences (with question): each text cut to its sentences nearest the question."""
     if not hits:
         return t("rag.prompt_no_sources", lang)
-    return "\n\n".join(t("rag.prompt_source", lang, n=n, title=hit.title, text=_body(hit))
-                       for n, hit in enumerate(hits, start=1))
+    bodies = [_body(hit) for hit in hits]
+    if max_sentences and question and question.strip():
+        from core.rag.evidence import nearest_sentences
+
+        bodies = nearest_sentences(question, bodies, max_sentences, [hit.title for hit in hits])
+    return "\n\n".join(t("rag.prompt_source", lang, n=n, title=hit.title, text=body)
+                       for n, (hit, body) in enumerate(zip(hits, bodies), start=1))
 
 
 def build_rag_messages(question: str, hits: Sequence[Hit], lang: str | None = None,
-                       system_prompt: str | None = None, history: Iterable[dict] | None = None) -> list[dict]:
+                       system_prompt: str | None = None, history: Iterable[dict] | None = None,
+                       max_sentences: int | None = None) -> list[dict]:
     """Chat messages for an OpenAI-style chat API or a chat template:
     [system] + history + [user: sources, rules, question].
     system_prompt None -> the catalogue's default; "" -> no system message. history: earlier turns
-    as {"role": "user"|"assistant", "content": str}, passed through unchanged."""
+    as {"role": "user"|"assistant", "content": str}, passed through unchanged. max_sentences: see
+    format_context (None: whole chunks)."""
     lang = normalize(lang) if lang else current_language()
     system = t("rag.prompt_system", lang) if system_prompt is None else system_prompt
     messages: list[dict] = []
@@ -53,15 +65,23 @@ def build_rag_messages(question: str, hits: Sequence[Hit], lang: str | None = No
         messages.append({"role": "system", "content": system})
     for turn in history or []:
         messages.append({"role": turn["role"], "content": turn["content"]})
-    user = t("rag.prompt_user", lang, context=format_context(hits, lang), question=question.strip(),
+    context = format_context(hits, lang, question=question, max_sentences=max_sentences)
+    user = t("rag.prompt_user", lang, context=context, question=question.strip(),
              k=len(hits))
     messages.append({"role": "user", "content": user})
     return messages
 
 
-def sources(hits: Sequence[Hit]) -> list[dict]:
+def sources(hits: Sequence[Hit], question: str | None = None) -> list[dict]:
     """What a UI lists under a RAG answer: [{"n", "doc_id", "title", "lang", "chunk_id", "score",
-    "snippet"}], n matching the [n] the model was told to cite."""
+    "snippet", "evidence"}], n matching the [n] the model was told to cite. evidence: the sentence
+    of the chunk that best holds the answer to `question` (core.rag.evidence), for the UI to
+    highlight; None without a question or when no sentence is close enough."""
+    found: list[str | None] = [None] * len(hits)
+    if hits and question and question.strip():
+        from core.rag.evidence import evidence
+
+        found = evidence(question, [hit.text for hit in hits], [hit.title for hit in hits])
     return [{"n": n, "doc_id": hit.doc_id, "title": hit.title, "lang": hit.lang, "chunk_id": hit.chunk_id,
-             "score": round(hit.score, 4), "snippet": snippet(hit.text)}
-            for n, hit in enumerate(hits, start=1)]
+             "score": round(hit.score, 4), "snippet": snippet(hit.text), "evidence": proof}
+            for n, (hit, proof) in enumerate(zip(hits, found), start=1)]

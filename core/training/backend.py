@@ -13,10 +13,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+from core.cpu_threads import choose_for_training
 from core.errors import LabError
 from core.i18n import t
+from core.jobs.runner import stderr_tail
 from core.paths import REPO_ROOT
 from core.training.config import LocalTrainConfig
+from core.training.train import RESULT, plan_device, train  # imports no torch: see cpu_threads
 
 
 def accelerate_command(run_dir: str | Path, num_processes: int, cpu: bool) -> list[str]:
@@ -31,18 +34,9 @@ def accelerate_command(run_dir: str | Path, num_processes: int, cpu: bool) -> li
     return command + ["-m", "core.training.train", "--run-dir", str(run_dir)]
 
 
-def train_command(run_dir: str | Path, num_processes: int = 1, cpu: bool = True) -> list[str]:
-    if num_processes > 1:
-        return accelerate_command(run_dir, num_processes, cpu)
-    return [sys.executable, "-m", "core.training.train", "--run-dir", str(run_dir)]
-
-
 def run_job(job, emit) -> dict:
     cfg = LocalTrainConfig.from_dict(job.params)
     if cfg.num_processes <= 1:
-        from core.cpu_threads import choose_for_training
-        from core.training.train import train
-
         choose_for_training()  # the worker has not loaded torch yet: decide how its threads wait
 
         return train(cfg, job.run_dir)
@@ -50,8 +44,6 @@ def run_job(job, emit) -> dict:
 
 
 def _run_distributed(job, cfg: LocalTrainConfig, emit) -> dict:
-    from core.training.train import RESULT, plan_device
-
     plan = plan_device(cfg)
     command = accelerate_command(job.run_dir, cfg.num_processes, cpu=plan["device"] != "cuda")
     emit("log", level="info", message=t("train.log_accelerate", "en", command=" ".join(command)),
@@ -65,7 +57,5 @@ def _run_distributed(job, cfg: LocalTrainConfig, emit) -> dict:
         code = subprocess.call(command, cwd=REPO_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=err)
     result_path = Path(job.run_dir) / RESULT
     if code != 0 or not result_path.is_file():
-        from core.jobs.runner import stderr_tail
-
         raise LabError("train.error_accelerate_failed", None, code=code, tail=stderr_tail(job.run_dir, lines=6))
     return json.loads(result_path.read_text(encoding="utf-8"))

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import json
 import random
-import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from core.atomic import copy_file
 from core.dataset import split_file
 from core.errors import InputError
 
@@ -172,8 +172,7 @@ def training_conversations(cfg, out_dir: str | Path | None = None) -> tuple[list
             return training_conversations(cfg, tmp)
     if cfg.validation_file:
         train, val = load_conversations(cfg.dataset), load_conversations(cfg.validation_file)
-        Path(out_dir).mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(cfg.validation_file, Path(out_dir) / HELD_OUT_FILE)
+        copy_file(cfg.validation_file, Path(out_dir) / HELD_OUT_FILE)
     else:
         train, val = split_dataset(cfg.dataset, cfg.val_fraction, cfg.seed, out_dir)
     if cfg.max_examples and len(train) > cfg.max_examples:

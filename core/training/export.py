@@ -14,6 +14,8 @@ from pathlib import Path
 
 from core.atomic import atomic_write, save_pretrained
 from core.errors import InputError
+from core.jobs.registry import get_job
+from core.models import resolve_model
 
 EXPORTS = "exports"
 MERGED = "merged"
@@ -53,11 +55,9 @@ def zip_adapter(run_dir: str | Path) -> Path:
 
 def merge_adapter(run_dir: str | Path, out_dir: str | Path | None = None) -> Path:
     """Fold the LoRA weights into the base model and save a plain model folder (+ tokenizer)."""
-    import torch
+    import torch  # lazy: torch, peft and transformers load only to merge
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
-
-    from core.models import resolve_model
 
     run_dir = Path(run_dir)
     source = adapter_dir(run_dir)
@@ -81,7 +81,5 @@ def _result(run_dir: Path) -> dict:
     path = run_dir / "result.json"
     if path.is_file():
         return json.loads(path.read_text(encoding="utf-8"))
-    from core.jobs.registry import get_job
-
     job = get_job(run_dir.name)
     return dict(job.result) if job else {}

@@ -14,7 +14,11 @@ from pathlib import Path
 from core.errors import InputError
 from core.jobs import runner
 from core.jobs.registry import Job, local_device_lane
+from core.models import resolve_model
+from core.training.backend import accelerate_command
 from core.training.config import LocalTrainConfig
+from core.training.data import load_conversations
+from core.training.train import plan_device
 
 # Fields the CLI spells differently (shared with the hosted backend's options).
 CLI_NAMES = {"validation_file": "--validation"}
@@ -23,10 +27,6 @@ CLI_SKIP = {"dataset", "preset"}
 
 def check(cfg: LocalTrainConfig) -> None:
     """Raise a LabError if this run cannot start (bad file, model, device or numbers)."""
-    from core.models import resolve_model
-    from core.training.data import load_conversations
-    from core.training.train import plan_device
-
     cfg.validate()
     if not cfg.dataset:
         raise InputError("train.error_no_dataset", "train.error_no_dataset_hint")
@@ -83,8 +83,6 @@ def cli_command(cfg: LocalTrainConfig) -> str:
 def accelerate_text(cfg: LocalTrainConfig, run_dir: str = "$LAB_HOME/runs/RUN_ID", processes: int | None = None) -> str:
     """The multi-process command for the same run (one process per GPU; on a CPU-only machine the
     processes share the cores)."""
-    from core.training.backend import accelerate_command
-
     n = processes or max(2, cfg.num_processes)
     command = accelerate_command(run_dir, n, cpu=lane_for(cfg) == "cpu")
     # Show the user-facing spelling rather than this interpreter's absolute path.

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 
+from core.costs.usage import usage_counts, usage_field
 from core.i18n import format_date, format_number, t
+from core.errors import InputError
 
 DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
 PRICE_FLAGS = {  # flag -> ModelPrice field (USD per 1M tokens)
@@ -29,12 +31,11 @@ def register(subparsers) -> None:
     parser.add_argument("--tokens-per-example", metavar="T", help=t("costs.cli.tokens_per_example_help"))
     parser.add_argument("--model", default=DEFAULT_MODEL, help=t("costs.cli.model_help", default=DEFAULT_MODEL))
     parser.add_argument("--epochs", default="auto", metavar="auto|N", help=t("costs.cli.epochs_help"))
-    parser.add_argument("--queries-per-month", default="10000", metavar="Q", help=t("costs.cli.queries_help"))
-    parser.add_argument("--prompt-tokens", default="200", metavar="P", help=t("costs.cli.prompt_help"))
-    parser.add_argument("--answer-tokens", default="300", metavar="A", help=t("costs.cli.answer_help"))
-    parser.add_argument("--instruction-tokens", default="1000", metavar="I", help=t("costs.cli.instruction_help"))
-    parser.add_argument("--rag-context-tokens", default="1200", metavar="R", help=t("costs.cli.rag_help"))
-    parser.add_argument("--cached-instructions", action="store_true", help=t("costs.cli.cached_help"))
+    for name in usage_counts():  # one flag per UsageSpec count: --queries-per-month, --prompt-tokens, ...
+        spec = usage_field(name)
+        parser.add_argument("--" + name.replace("_", "-"), default=str(spec["default"]), metavar="N",
+                            help=f"{t(spec['help'])} {t('costs.cli.default', value=spec['default'])}")
+    parser.add_argument("--cached-instructions", action="store_true", help=t(usage_field("cached_instructions")["help"]))
     for flag, field in PRICE_FLAGS.items():
         parser.add_argument("--" + flag.replace("_", "-"), dest=flag, metavar="USD_PER_1M",
                             help=t("costs.cli.price_help", field=t(f"costs.price.{field}")))
@@ -46,9 +47,7 @@ def register(subparsers) -> None:
 
 
 def _dataset(args):
-    from core.costs import DatasetSpec
-    from core.errors import InputError
-
+    from core.costs import DatasetSpec  # lazy: the inspector stack loads only when the command runs
     typed = args.examples is not None or args.tokens_per_example is not None
     if args.file and typed:
         raise InputError("costs.cli.error_file_and_typed")
@@ -62,17 +61,14 @@ def _dataset(args):
 
 
 def run(args) -> int:
-    from core.costs import UsageSpec, estimate_costs
+    from core.costs import UsageSpec, estimate_costs  # lazy: see _dataset
 
     overrides = {field: getattr(args, flag) for flag, field in PRICE_FLAGS.items() if getattr(args, flag) is not None}
     currency = (args.currency or "USD").strip().upper()
     if currency != "USD" and args.exchange_rate is None:
-        from core.errors import InputError
-
         raise InputError("costs.cli.error_rate_missing", currency=currency)
-    usage = UsageSpec(queries_per_month=args.queries_per_month, prompt_tokens=args.prompt_tokens,
-                      answer_tokens=args.answer_tokens, instruction_tokens=args.instruction_tokens,
-                      rag_context_tokens=args.rag_context_tokens, cached_instructions=args.cached_instructions)
+    usage = UsageSpec(**{name: getattr(args, name) for name in usage_counts()},
+                      cached_instructions=args.cached_instructions)
     result = estimate_costs(args.model, _dataset(args), epochs=args.epochs, usage=usage, overrides=overrides,
                             currency=currency,
                             exchange_rate=args.exchange_rate if args.exchange_rate is not None else 1.0,
@@ -86,7 +82,7 @@ def run(args) -> int:
 
 def render_text(est) -> str:
     """The estimate as a few readable lines (money in USD, and the chosen currency beside it)."""
-    from core.costs import format_money, model_label, model_notes, payback_sentence
+    from core.costs import format_money, model_label, model_notes, payback_sentence  # lazy: see _dataset
     from core.pricing import wind_down
 
     def money(usd):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import fields
 from typing import IO, Any
 
 from core.errors import InputError
@@ -15,7 +16,10 @@ from core.i18n import format_number, t
 
 
 def add_hosted_arguments(parser: argparse.ArgumentParser) -> None:
-    """Options only hosted jobs use; skips any the caller already defined (safe to call once more)."""
+    """Options only hosted jobs use, one per HostedConfig field with a `flag` (its help and type come
+    from the field); skips any the caller already defined (safe to call once more)."""
+    from core.hosted.submit import HostedConfig  # lazy: the inspector and costs stack load only for a job
+
     existing = {opt for action in parser._actions for opt in action.option_strings}
 
     def add(flag: str, **kwargs: Any) -> None:
@@ -23,13 +27,12 @@ def add_hosted_arguments(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(flag, **kwargs)
 
     add("--method", choices=["supervised", "dpo"], default=None, help=t("hosted.help.method"))
-    add("--suffix", default=None, help=t("hosted.help.suffix"))
-    add("--validation", default=None, metavar="FILE", help=t("hosted.help.validation_file"))
-    add("--seed", type=int, default=None, help=t("hosted.help.seed"))
-    add("--batch-size", type=int, default=None, help=t("hosted.help.batch_size"))
-    add("--learning-rate-multiplier", type=float, default=None, help=t("hosted.help.lr_multiplier"))
-    add("--beta", type=float, default=None, help=t("hosted.help.beta"))
-    add("--poll-interval", type=float, default=None, metavar="SECONDS", help=t("hosted.help.poll_interval"))
+    for spec in fields(HostedConfig):
+        meta = spec.metadata
+        if meta["flag"]:
+            metavar = "FILE" if spec.name == "validation_file" else None
+            add(meta["flag"], dest=spec.name, type=meta["type"], default=None, metavar=metavar,
+                help=t(meta["help"]).replace("%", "%%"))
 
 
 def _whole(name: str, value: Any) -> int | None:
@@ -50,11 +53,10 @@ def config_from_args(args: argparse.Namespace):
     return HostedConfig(
         training_file=str(given.get("file") or ""), model=given.get("model") or HostedConfig.model,
         backend=normalize_backend(given.get("backend")), method=given.get("method") or "supervised",
-        validation_file=given.get("validation") or given.get("validation_file") or None,
-        suffix=given.get("suffix"), seed=given.get("seed"), n_epochs=_whole("--epochs", given.get("epochs")),
-        batch_size=_whole("--batch-size", given.get("batch_size")),
+        validation_file=given.get("validation_file") or None, suffix=given.get("suffix"), seed=given.get("seed"),
+        n_epochs=_whole("--epochs", given.get("epochs")), batch_size=_whole("--batch-size", given.get("batch_size")),
         learning_rate_multiplier=given.get("learning_rate_multiplier"), beta=given.get("beta"),
-        poll_interval_s=given.get("poll_interval"),
+        poll_interval_s=given.get("poll_interval_s"),
     )
 
 

@@ -1,0 +1,80 @@
+"""The copy-bias logits processor on a toy vocabulary (a real word-level fast tokenizer), and on the
+embedded model's own tokenizer for the leading-space spelling of numbers."""
+from __future__ import annotations
+
+import pytest
+import torch
+from tokenizers import Tokenizer, models, pre_tokenizers
+from transformers import PreTrainedTokenizerFast
+
+from core.rag.copy_bias import COPY_FROM, CopyBiasProcessor, copy_bias_processor, source_token_ids, sources_of
+
+WORDS = ["<pad>", "<unk>", "the", "day", "rental", "costs", "R$", "89", "500", "deposit", "is", "week", "159"]
+
+
+@pytest.fixture(scope="module")
+def toy():
+    vocab = {word: i for i, word in enumerate(WORDS)}
+    core_tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    core_tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    return PreTrainedTokenizerFast(tokenizer_object=core_tok, pad_token="<pad>", unk_token="<unk>")
+
+
+def ids(tok, text: str) -> list[int]:
+    return tok(text, add_special_tokens=False)["input_ids"]
+
+
+def conv(*sources: str) -> list[dict]:
+    return [{"role": "user", "content": "question", COPY_FROM: list(sources)}]
+
+
+def test_flat_bias_reaches_only_source_tokens_row_by_row(toy):
+    processors = copy_bias_processor(toy, [conv("day rental costs R$ 89"), conv("deposit is R$ 500")], 3.0,
+                                     follow=0.0)
+    scores = torch.zeros((2, len(WORDS)))
+    out = processors[0](torch.zeros((2, 1), dtype=torch.long), scores.clone())
+    boosted = [{WORDS[i] for i in torch.nonzero(row).flatten().tolist()} for row in out]
+    assert boosted[0] == {"day", "rental", "costs", "R$", "89"}
+    assert boosted[1] == {"deposit", "is", "R$", "500"}
+    assert torch.all(out[out != 0] == 3.0)
+
+
+def test_follow_bonus_continues_the_stretch_being_copied(toy):
+    source = "the day rental costs R$ 89 the week rental costs R$ 159"
+    processor = CopyBiasProcessor([ids(toy, source)], bias=0.0, sequences=[[ids(toy, source)]], follow=4.0)
+    # The answer so far ends with "day rental costs R$": only "89" continues that stretch fully.
+    tail = torch.tensor([ids(toy, "day rental costs R$")])
+    out = processor(tail, torch.zeros((1, len(WORDS))))
+    assert out[0, WORDS.index("89")] == 4.0
+    assert out[0, WORDS.index("159")] == 4.0  # "costs R$" also precedes 159: a 2-token match too
+    tail = torch.tensor([ids(toy, "week rental costs R$")])
+    assert processor(tail, torch.zeros((1, len(WORDS))))[0, WORDS.index("159")] == 4.0
+    # A one-token match ("R$" after an unrelated word) earns half the bonus.
+    tail = torch.tensor([ids(toy, "deposit R$")])
+    out = processor(tail, torch.zeros((1, len(WORDS))))
+    assert out[0, WORDS.index("89")] == 2.0 and out[0, WORDS.index("day")] == 0.0
+
+
+def test_bias_changes_the_greedy_choice_but_a_strong_preference_survives(toy):
+    processors = copy_bias_processor(toy, [conv("costs R$ 89")], 3.0, follow=0.0)
+    scores = torch.full((1, len(WORDS)), -10.0)
+    scores[0, WORDS.index("500")] = 2.0  # the model's guess
+    scores[0, WORDS.index("89")] = 0.0  # what the source says
+    assert int(processors(torch.zeros((1, 1), dtype=torch.long), scores.clone()).argmax()) == WORDS.index("89")
+    scores[0, WORDS.index("500")] = 5.0  # a much stronger preference is not overruled by +3
+    assert int(processors(torch.zeros((1, 1), dtype=torch.long), scores.clone()).argmax()) == WORDS.index("500")
+
+
+def test_nothing_to_do_returns_none(toy):
+    assert copy_bias_processor(toy, [conv("R$ 89")], 0.0) is None
+    assert copy_bias_processor(toy, [[{"role": "user", "content": "hi"}]], 3.0) is None
+    assert sources_of([{"role": "user", "content": "q", COPY_FROM: ["  ", "R$ 89"]}]) == ["R$ 89"]
+
+
+def test_embedded_tokenizer_spells_numbers_both_ways(embedded_model_path):
+    from core.models import load_tokenizer
+
+    tokenizer = load_tokenizer("embedded")
+    found = source_token_ids(tokenizer, ["Day rental: R$ 89"])
+    assert set(ids(tokenizer, " 89")) <= found | set(ids(tokenizer, "89"))
+    assert not found & set(tokenizer.all_special_ids)

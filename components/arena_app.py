@@ -44,7 +44,10 @@ from core.providers import (Answer, ChatSettings, Column, Credentials, check, ge
 
 YIELD_EVERY_S = 0.08  # stream refresh: ~12 updates per second are smooth and cheap for the browser
 CONTROLS = ChatSettings.control_specs()  # every setting a user may change, with its bounds
-KEY_FIELDS = ("openai_api_key", "azure_api_key", "azure_endpoint", "azure_api_version")
+KEY_BOXES = (("openai_api_key", "arena.openai_key", {"type": "password"}),  # typed keys: this session only
+             ("azure_api_key", "arena.azure_key", {"type": "password"}),
+             ("azure_endpoint", "arena.azure_endpoint", {"placeholder": "https://NAME.openai.azure.com"}),
+             ("azure_api_version", "arena.azure_version", {"placeholder": "2024-10-21"}))
 
 
 def choices(contestants) -> list[tuple[str, str]]:
@@ -144,15 +147,8 @@ with gr.Blocks(title="Fine-Tuning Lab — Arena", fill_width=True) as demo:
             with tr(gr.Accordion(T("arena.keys"), open=False), label="arena.keys"):
                 tr(gr.Markdown(T("arena.keys_note")), value="arena.keys_note")
                 with gr.Row():
-                    form["openai_api_key"] = tr(gr.Textbox("", type="password", label=T("arena.openai_key")),
-                                                label="arena.openai_key")
-                    form["azure_api_key"] = tr(gr.Textbox("", type="password", label=T("arena.azure_key")),
-                                               label="arena.azure_key")
-                    form["azure_endpoint"] = tr(gr.Textbox("", label=T("arena.azure_endpoint"),
-                                                           placeholder="https://NAME.openai.azure.com"),
-                                                label="arena.azure_endpoint")
-                    form["azure_api_version"] = tr(gr.Textbox("", label=T("arena.azure_version"), placeholder="2024-10-21"),
-                                                   label="arena.azure_version")
+                    for name, label, extra in KEY_BOXES:
+                        form[name] = tr(gr.Textbox("", label=T(label), **extra), label=label)
 
             with tr(gr.Accordion(T("arena.export"), open=False), label="arena.export"):
                 with gr.Row():
@@ -249,7 +245,7 @@ def ask(question, state, lang, **values):
     except LabError as err:
         raise _gradio_error(err, lang) from err
     settings = column_settings(values, N, lang)
-    creds = Credentials.resolve(*(values.get(name) for name in KEY_FIELDS))
+    creds = Credentials.resolve(*(values.get(name) for name, _, _ in KEY_BOXES))
     for number, update in enumerate(_answer_all(b, question, settings, creds, lang)):
         if number == 0:
             update[question_box] = ""

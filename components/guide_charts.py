@@ -28,7 +28,8 @@ def quantization_figure(rows: list[dict]) -> go.Figure:
         fig.add_trace(go.Bar(x=[r["model"] for r in picked], y=[r["bytes"] / 1e9 for r in picked],
                              name=t("concepts.quant_bits", bits=bits),
                              hovertemplate="%{x}: %{y:,.2f} GB<extra></extra>"))
-    fig.update_layout(title=t("concepts.quant_chart_title"), barmode="group", yaxis_type="log",
+    fig.update_yaxes(type="log", dtick=1, tickformat=",~g")          # one tick per power of ten
+    fig.update_layout(title=t("concepts.quant_chart_title"), barmode="group",
                       yaxis_title=t("concepts.quant_gb"), height=360, margin={"l": 40, "r": 10, "t": 50, "b": 40},
                       legend={"orientation": "h", "y": -0.2})
     return fig

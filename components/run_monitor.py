@@ -136,6 +136,22 @@ HOSTED_KEYS = ("openai_api_key", "openai_base_url", "azure_openai_api_key", "azu
                "azure_openai_api_version")
 
 
+def _hosted_summary(job) -> None:
+    """What the provider reported: its status, billed tokens, estimated vs actual cost (the fine-tuned
+    model's name shows with the result below)."""
+    from core.costs import format_money
+
+    result = job.result or {}
+    money = lambda usd: "—" if usd is None else format_money(usd).replace("$", "\\$")  # noqa: E731 - $ is LaTeX
+    cols = st.columns(4)
+    cols[0].metric(t("hosted.form.status"), result.get("remote_status") or status_label(job.status))
+    cols[1].metric(t("hosted.form.trained_tokens"),
+                   format_number(result["trained_tokens"]) if result.get("trained_tokens") else "—")
+    cols[2].metric(t("hosted.form.estimated_cost"), money(result.get("estimated_usd", job.params.get("estimated_usd"))))
+    cols[3].metric(t("hosted.form.actual_cost"), money(result.get("actual_usd")), help=t("hosted.help.actual_cost"))
+    st.caption(t("hosted.form.remote_id", remote_id=job.params.get("openai_job_id") or "—"))
+
+
 def _hosted_controls(job) -> None:
     """Pause / Resume / Cancel (asks first) of a hosted job, with the keys typed in this session."""
     from core.hosted import backend as hosted
@@ -184,6 +200,7 @@ def _body(job_id: str):
     if job.backend == "local":
         _controls(job)
     else:
+        _hosted_summary(job)
         _hosted_controls(job)
     if job.error and job.status in ("failed", "cancelled"):
         first, _, rest = job.error.partition("\n")

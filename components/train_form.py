@@ -16,7 +16,7 @@ from components.shell import file_uploader, friendly_errors, show_error
 from core.dataset.samples import list_samples
 from core.dataset.store import MAX_UPLOAD_MB, save_upload
 from core.errors import LabError
-from core.i18n import current_language, format_number, t
+from core.i18n import current_language, format_duration, format_number, t
 from core.paths import subdir
 from core.training.config import GROUPS, PRESETS, LocalTrainConfig, field_specs
 
@@ -199,8 +199,7 @@ def _estimate(cfg: LocalTrainConfig) -> None:
         st.caption(t("train.estimate_hint"))
         return
     cols = st.columns(4)
-    minutes = found["seconds"] / 60
-    cols[0].metric(t("train.estimate_time"), t("train.minutes", value=format_number(minutes, decimals=1)))
+    cols[0].metric(t("train.estimate_time"), format_duration(found["seconds"]))
     cols[1].metric(t("train.estimate_memory"), f"{format_number(found['peak_memory_mb'] / 1024, decimals=1)} GB")
     cols[2].metric(t("train.estimate_steps"), format_number(found["steps"]))
     cols[3].metric(t("train.estimate_tokens"), format_number(found["total_tokens"]))

@@ -104,7 +104,7 @@ def sources_markdown(answer: Answer, lang: str | None = None) -> str:
         lines.append(f"{source.get('n', number)}. **{inert(source.get('title', source.get('doc_id', '')))}** — "
                      f"{inert(source.get('snippet', ''))}")
         if source.get("evidence"):
-            lines.append(f"   <mark>🔎 {inert(source['evidence'])}</mark>")
+            lines.append(f"   <br><mark>🔎 {inert(source['evidence'])}</mark>")  # own line, highlighted
     return "\n".join(lines)
 
 

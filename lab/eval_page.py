@@ -64,11 +64,11 @@ past = eval_job.list_evaluations()
 if not past:
     st.info(t("eval.no_runs"))
     st.stop()
-ids = [j.id for j in past]
-if st.session_state.get("eval_job") in ids:
+status = {j.id: t(f"eval.status_{j.status}", lang) for j in past}
+if st.session_state.get("eval_job") in status:
     st.session_state["eval_view"] = st.session_state.pop("eval_job")
-chosen = st.selectbox(t("eval.view_label"), ids, key="eval_view",
-                      format_func=lambda i: t("eval.view_option", id=i, status=t(f"eval.status_{next(j for j in past if j.id == i).status}", lang)))
+chosen = st.selectbox(t("eval.view_label"), list(status), key="eval_view",
+                      format_func=lambda i: t("eval.view_option", id=i, status=status[i]))
 job = runner.require_job(chosen)
 
 

@@ -83,5 +83,5 @@ def test_sources_are_inert_text_with_the_evidence_highlighted():
     assert "<script" not in text and "&lt;script&gt;" in text and "<b>" not in text
     assert r"\# Heading \|" in text and r"\*\*R\$ 89\*\*" in text  # shown as typed, not as Markdown
     marks = [line for line in text.splitlines() if "<mark>" in line]
-    assert marks == [r"   <mark>🔎 The Plus plan costs \*R\$ 89\*\.</mark>"]  # only the source with evidence
+    assert marks == [r"   <br><mark>🔎 The Plus plan costs \*R\$ 89\*\.</mark>"]  # only the source with evidence
     assert comparison.sources_markdown(Answer(text="hi"), "en") == ""

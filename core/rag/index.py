@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -67,10 +68,16 @@ def _error_text(error: dict | None) -> str | None:
     return LabError(error["key"], error.get("hint_key"), **error.get("params", {})).message()
 
 
+_TABLE_RULE = re.compile(r"^\s*\|?[\s:|-]*-[\s:|-]*\|?\s*$")  # |---|:--:| under a Markdown table header
+
+
 def _passage(title: str, section: str, text: str) -> str:
-    """What gets embedded: the title (and section heading) give a chunk its topic back."""
+    """What gets embedded (and BM25-indexed): the title (and section heading) give a chunk its topic
+    back; Markdown table rules and bold marks are left out — markup, not meaning, and e5 spends
+    tokens on them (measured: Portuguese top 1 31 -> 32 of 39, top 3 unchanged; bench/bench_rag.py)."""
     head = f"{title} — {section}" if section and section != title else title
-    return f"{head}\n{text}"
+    body = "\n".join(line for line in text.split("\n") if not _TABLE_RULE.match(line)).replace("**", "")
+    return f"{head}\n{body}"
 
 
 class RagIndex:

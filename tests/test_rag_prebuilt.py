@@ -1,0 +1,35 @@
+"""The shipped e5 vectors of the bundled documents: complete, current, and what the model computes."""
+import numpy as np
+
+from core.rag import e5, prebuilt
+from core.rag.index import RagIndex
+
+STALE = "assets/rag/prebuilt/vectors.npz is stale: run  python -m core.rag.prebuilt"
+
+
+def test_shipped_vectors_cover_every_bundled_passage_with_todays_embedder():
+    passages = prebuilt.bundled_passages()
+    found = prebuilt.lookup(passages)
+    assert len(passages) > 50
+    assert len(found) == len(passages), STALE
+
+
+def test_shipped_vectors_are_the_ones_the_model_computes():
+    passages = prebuilt.bundled_passages()
+    sample = [passages[0], passages[len(passages) // 2], passages[-1]]  # an English and a Portuguese one
+    shipped = prebuilt.lookup(sample)
+    assert len(shipped) == 3, STALE
+    fresh = e5.embed_passages(sample)
+    assert np.abs(fresh - np.stack([shipped[i] for i in range(3)])).max() < 1e-4
+    assert prebuilt.lookup(["a passage nobody shipped"]) == {}
+
+
+def test_the_bundled_collection_is_indexed_without_embedding(tmp_path, monkeypatch):
+    calls = []
+    real = e5.embed_passages
+    monkeypatch.setattr(e5, "embed_passages", lambda texts, progress=None: calls.append(len(texts)) or real(texts, progress))
+    index = RagIndex("default", folder=tmp_path / "default")
+    result = index.sync()
+    assert calls == [] and result["embedded"] == 0 and result["reused"] == len(prebuilt.bundled_passages())
+    index.add_document("extra.md", b"# Extra\n\nA brand-new page about parking.\n", lang="en")
+    assert calls == [1] and index.last_sync["embedded"] == 1  # only the upload is embedded

@@ -9,7 +9,7 @@ from components import guide_charts
 from core.guide import concepts, lora_params
 from core.i18n import current_language, format_number, t
 
-SECTIONS = ("tokens", "lora", "quantization", "training", "rag")
+SECTIONS = concepts.SECTIONS
 
 
 def _gb(n_bytes: float) -> str:

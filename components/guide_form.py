@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.guide import CHANGES, GOALS, Volumes
+from core.guide.concepts import concept_help
 from core.i18n import t
 
 
@@ -18,7 +19,7 @@ def questionnaire() -> dict:
     """The six questions; returns {"goals", "examples", "knowledge_changes", "needs_citations",
     "tried_prompting", "monthly_budget_usd"}."""
     goals = st.multiselect(t("guide.goals_label"), list(GOALS), key="guide_goals",
-                           format_func=lambda g: t(f"guide.goal.{g}"), help=t("guide.goals_help"))
+                           format_func=lambda g: t(f"guide.goal.{g}"), help=concept_help(t("guide.goals_help"), "rag"))
     left, right = st.columns(2)
     examples = left.number_input(t("guide.examples_label"), min_value=0, max_value=100_000_000, value=None, step=50,
                                  key="guide_examples", placeholder=t("guide.examples_placeholder"),
@@ -56,6 +57,6 @@ def volumes_form() -> Volumes:
                                 help=t("guide.answer_tokens_help"))
         per_example = c.number_input(t("guide.tokens_label"), min_value=1, max_value=1_000_000,
                                      value=defaults.tokens_per_example, step=50, key="guide_tokens_per_example",
-                                     help=t("guide.tokens_help"))
+                                     help=concept_help(t("guide.tokens_help"), "tokens"))
     return Volumes(model=model, queries_per_month=int(queries), answer_tokens=int(answer),
                    tokens_per_example=int(per_example))

@@ -187,13 +187,13 @@ def _device_note(cfg: LocalTrainConfig) -> None:
 
 
 def _estimate(cfg: LocalTrainConfig) -> None:
-    from core.training.estimate import estimate
+    from core.training.estimate import estimate_run
 
     key = tuple(sorted(cfg.to_dict().items()))
     cache = st.session_state.setdefault("_train_estimates", {})
     if st.button(t("train.estimate_button"), key="train_estimate", help=t("train.help.estimate")):
         with st.spinner(t("train.estimating")), friendly_errors():
-            cache[key] = estimate(cfg)
+            cache[key] = estimate_run(cfg)
     found = cache.get(key)
     if not found:
         st.caption(t("train.estimate_hint"))

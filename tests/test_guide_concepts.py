@@ -6,6 +6,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from core.errors import InputError
 from core.i18n import set_language
 
 from core.guide import concepts, lora_params
@@ -58,6 +59,15 @@ def test_loss_story_finds_the_best_step_and_overfitting():
     assert (rising.best_eval_step, rising.best_eval, rising.final_eval, rising.overfitting) == (2, 1.5, 1.7, True)
     falling = concepts.loss_story([metric(1, 2.0, 2.0), metric(2, 1.0, 1.5), metric(3, 0.5, 1.49)])
     assert falling.best_eval_step == 3 and not falling.overfitting
+    with pytest.raises(InputError):
+        concepts.rag_demo("   ", "en")
+
+
+def test_tooltips_link_to_their_concept():
+    text = concepts.concept_help("Rank of the LoRA matrices.", "lora", "pt-BR")
+    assert text.endswith("(/concepts#lora)") and "LoRA e PEFT" in text
+    with pytest.raises(ValueError):
+        concepts.concept_help("x", "nope")
     assert concepts.loss_story([metric(1, 2.0)]).best_eval_step is None
 
 
@@ -81,6 +91,12 @@ def test_concepts_page_shows_this_machines_numbers(lora_grid):
     texts = " ".join(m.value for m in at.markdown)
     assert "**134,515,008** parameters" in texts
     assert "**4,884,480** trainable parameters" in texts                    # r=16, all linear layers
+
+    at.button(key="concepts_rag_run").click().run()                         # real retrieval over the bundled docs
+    assert not at.exception
+    hits = at.dataframe(key="concepts_rag_hits").value
+    assert hits.iloc[0, 1] == "Our E-Bikes" and "R$ 9.890" in hits.iloc[0, 3]
+    assert any("How much does the Pedala Trilha" in c.value for c in at.code)   # what the model is shown
 
     at.sidebar.selectbox(key="lang").set_value("pt-BR").run()
     set_language("pt-BR")

@@ -94,7 +94,7 @@ def cpu_tokens_per_s() -> tuple[float, str]:
 @lru_cache(maxsize=1)
 def _matmul_tokens_per_s() -> float:
     """Once per process: the probe imports torch (~4 s) and the rate does not change much."""
-    from core.training.estimate import EFFICIENCY, matmul_flops
+    from core.costs.local import EFFICIENCY, matmul_flops
 
     return matmul_flops() * EFFICIENCY / (4 * EMBEDDED_PARAMS_B * 1e9)
 

@@ -15,9 +15,19 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+SECTIONS = ("tokens", "lora", "quantization", "training", "rag")
 BITS = (32, 16, 8, 4)
 SIZES = {"1B": 1_000_000_000, "8B": 8_000_000_000, "70B": 70_000_000_000}
 OVERFIT_MARGIN = 0.02        # final eval loss ≥ 2% above its minimum = it went back up
+
+
+def concept_help(text: str, section: str, lang: str | None = None) -> str:
+    """A widget tooltip (Markdown) ending in a link to its concept: `help=concept_help(t(...), "lora")`."""
+    from core.i18n import t
+
+    if section not in SECTIONS:
+        raise ValueError(f"unknown concept {section!r}; expected one of {SECTIONS}")
+    return f"{text}\n\n[📖 {t('concepts.learn_more', lang, concept=t(f'concepts.{section}_title', lang))}](/concepts#{section})"
 
 
 # ------------------------------------------------------------------------------------------ tokens

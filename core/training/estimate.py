@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import math
 
-from core.costs.local import EFFICIENCY, matmul_flops, param_count, training_speed  # noqa: F401
-# (EFFICIENCY, matmul_flops: core/guide/comparison.py imports them from here)
+from core.costs.local import param_count, training_speed
 from core.models import load_tokenizer
 from core.training.config import LocalTrainConfig
 from core.training.data import tokenize_all, training_conversations
@@ -39,7 +38,6 @@ def estimate_run(cfg: LocalTrainConfig, calibrate: bool = True) -> dict:
             "peak_memory_mb": round(memory), "source": source, "truncated": stats["truncated"]}
 
 
-estimate = estimate_run  # components/train_form.py imports this name (its owner switches to estimate_run)
 
 
 def _memory_mb(n_params: int, cfg: LocalTrainConfig, batch_tokens: float) -> float:

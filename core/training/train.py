@@ -12,12 +12,11 @@ import argparse
 import json
 import math
 import os
-import shutil
 import sys
 import time
 from pathlib import Path
 
-from core.atomic import write_text
+from core.atomic import save_pretrained, write_text
 from core.cpu_threads import CHOICE, choose_for_training
 from core.errors import InputError, UnavailableError
 from core.i18n import t
@@ -309,15 +308,8 @@ def train(cfg: LocalTrainConfig, run_dir: str | Path) -> dict:
 
 
 def save_adapter(model, tokenizer, target: Path) -> None:
-    """peft adapter + tokenizer into a temp folder renamed into place (never half-written)."""
-    tmp = target.with_name(f".{target.name}.tmp")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    model.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    if target.exists():
-        shutil.rmtree(target)
-    os.replace(tmp, target)
+    """peft adapter + tokenizer, whole or not at all (core.atomic.save_pretrained)."""
+    save_pretrained(target, model, tokenizer)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -8,7 +8,7 @@ from core.i18n import t
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("env", help=t("cli.env_help"))
-    parser.add_argument("--format", choices=["json", "text"], default="text")
+    parser.add_argument("--format", choices=["json", "text"], default="text", help=t("cli.format_help"))
     parser.add_argument("--check-online", action="store_true", help=t("cli.env_online_help"))
     parser.set_defaults(func=run)
 

@@ -17,9 +17,9 @@ from core.paths import REPO_ROOT
 def register(subparsers) -> None:
     parser = subparsers.add_parser("serve", help=t("cli.serve_help"))
     parser.add_argument("--host", default="127.0.0.1", help=t("cli.serve_host_help"))
-    parser.add_argument("--port", type=int, default=8501)
-    parser.add_argument("--arena-port", type=int, default=7861)
-    parser.add_argument("--no-arena", action="store_true")
+    parser.add_argument("--port", type=int, default=8501, help=t("cli.serve_port_help"))
+    parser.add_argument("--arena-port", type=int, default=7861, help=t("cli.serve_arena_port_help"))
+    parser.add_argument("--no-arena", action="store_true", help=t("cli.serve_no_arena_help"))
     parser.set_defaults(func=run)
 
 
@@ -31,8 +31,7 @@ def run(args) -> int:
     # small CPU (measured in bench/bench_provider.py): let idle threads sleep.
     sleep_when_idle(env)
     children: list[subprocess.Popen] = []
-    arena_script = REPO_ROOT / "components" / "arena_app.py"
-    if not args.no_arena and arena_script.exists():
+    if not args.no_arena:
         # A wildcard address is not something to connect to: the page probes loopback and points
         # the browser's iframe at whatever host name the browser used for the lab itself.
         probe_host = "127.0.0.1" if args.host in ("0.0.0.0", "::", "") else args.host

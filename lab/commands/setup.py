@@ -8,7 +8,7 @@ from core.i18n import t
 
 def register(subparsers) -> None:
     parser = subparsers.add_parser("setup", help=t("cli.setup_help"))
-    parser.add_argument("--format", choices=["json", "text"], default="text")
+    parser.add_argument("--format", choices=["json", "text"], default="text", help=t("cli.format_help"))
     parser.set_defaults(func=run)
 
 

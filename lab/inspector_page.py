@@ -184,19 +184,19 @@ def show_findings(report) -> None:
     members: dict[tuple[str, str], list] = {}
     for finding in rows:
         members.setdefault((finding.severity, finding.code), []).append(finding)
-    for group in groups[:MAX_GROUPS_SHOWN]:
-        show_group(group, members[(group.severity, group.code)])
+    for group in groups[:MAX_GROUPS_SHOWN]:  # a few groups open by themselves; many stay folded
+        show_group(group, members[(group.severity, group.code)], expanded=len(groups) <= 6)
     if len(groups) > MAX_GROUPS_SHOWN:
         st.caption(t("inspect.groups_more", count=len(groups) - MAX_GROUPS_SHOWN))
     st.caption(t("inspect.line_zero_note"))
 
 
-def show_group(group, findings) -> None:
+def show_group(group, findings, expanded: bool) -> None:
     where = line_ranges_text(group.lines)
     title = t("inspect.group_title", icon=ICONS[group.severity], code=f"`{group.code}`", count=format_number(len(group.lines)),
               lines=where) if len(group.lines) > 1 else t("inspect.group_title_one", icon=ICONS[group.severity],
                                                           code=f"`{group.code}`", lines=where)
-    with st.expander(title, expanded=group.severity == "error" and len(group.lines) <= 3):
+    with st.expander(title, expanded=expanded and group.severity != "info"):
         messages = {f.message for f in findings}
         if len(messages) == 1:
             st.markdown(f"**{_escape(findings[0].message)}**")

@@ -37,3 +37,15 @@ def test_ask_list_json(capsys):
     assert main(["ask", "--list", "--json"]) == 0
     rows = {row["spec"]: row for row in json.loads(capsys.readouterr().out)}
     assert rows["base"]["available"] and not rows["openai:gpt-4o-mini"]["available"]
+
+
+def test_ask_flags_come_from_chat_settings_with_their_bounds(capsys):
+    from core.providers import ChatSettings
+
+    assert main(["--lang", "pt-BR", "ask", "--temperature", "5", "Oi?"]) == 2  # lab.cli turns usage errors into 2
+    assert "5 está fora do intervalo permitido 0.0 … 2.0" in capsys.readouterr().err
+    assert main(["ask", "--help"]) == 0
+    help_text = capsys.readouterr().out
+    for spec in ChatSettings.control_specs():  # every user setting is a flag, named after its field
+        assert "--" + spec["name"].replace("_", "-") in help_text
+    assert "--system" in help_text and "--k" in help_text  # the short historic spellings still work

@@ -59,6 +59,7 @@ def test_loss_story_finds_the_best_step_and_overfitting():
     assert (rising.best_eval_step, rising.best_eval, rising.final_eval, rising.overfitting) == (2, 1.5, 1.7, True)
     falling = concepts.loss_story([metric(1, 2.0, 2.0), metric(2, 1.0, 1.5), metric(3, 0.5, 1.49)])
     assert falling.best_eval_step == 3 and not falling.overfitting
+    assert concepts.loss_story([metric(1, 2.0)]).best_eval_step is None
     with pytest.raises(InputError):
         concepts.rag_demo("   ", "en")
 
@@ -68,7 +69,6 @@ def test_tooltips_link_to_their_concept():
     assert text.endswith("(/concepts#lora)") and "LoRA e PEFT" in text
     with pytest.raises(ValueError):
         concepts.concept_help("x", "nope")
-    assert concepts.loss_story([metric(1, 2.0)]).best_eval_step is None
 
 
 def test_concepts_page_shows_this_machines_numbers(lora_grid):
@@ -94,7 +94,7 @@ def test_concepts_page_shows_this_machines_numbers(lora_grid):
 
     at.button(key="concepts_rag_run").click().run()                         # real retrieval over the bundled docs
     assert not at.exception
-    hits = at.dataframe(key="concepts_rag_hits").value
+    hits = at.dataframe[-1].value                                           # the last table: the hits
     assert hits.iloc[0, 1] == "Our E-Bikes" and "R$ 9.890" in hits.iloc[0, 3]
     assert any("How much does the Pedala Trilha" in c.value for c in at.code)   # what the model is shown
 

@@ -42,3 +42,8 @@ def test_guide_recommends_live_and_explains(lang, title, label):
     # Fewer than 100 examples flips it: the fine-tuning side drops below its threshold.
     at.number_input(key="guide_examples").set_value(40).run()
     assert at.session_state["guide_decision"] == "rag"
+    if EVAL_PAGE.exists():
+        at.button(key="guide_test").click().run()          # "test it on your data": the evaluation page
+        assert not at.exception
+        assert "eval_preselect" not in at.session_state    # handed over and read by that page
+        assert at.multiselect(key="eval_contestants").value == ["base", "rag"]

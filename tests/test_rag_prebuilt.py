@@ -7,16 +7,16 @@ from core.rag.index import RagIndex
 STALE = "assets/rag/prebuilt/vectors.npz is stale: run  python -m core.rag.prebuilt"
 
 
-def test_shipped_vectors_cover_every_bundled_passage_with_todays_embedder():
-    passages = prebuilt.bundled_passages()
-    found = prebuilt.lookup(passages)
-    assert len(passages) > 50
-    assert len(found) == len(passages), STALE
+def test_shipped_vectors_cover_every_bundled_passage_and_sentence_with_todays_embedder():
+    passages, sentences = prebuilt.bundled_passages(), prebuilt.bundled_sentences()
+    assert len(passages) > 50 and len(sentences) > 3 * len(passages)
+    assert len(prebuilt.lookup(passages)) == len(passages), STALE
+    assert len(prebuilt.lookup(sentences)) == len(sentences), STALE
 
 
 def test_shipped_vectors_are_the_ones_the_model_computes():
-    passages = prebuilt.bundled_passages()
-    sample = [passages[0], passages[len(passages) // 2], passages[-1]]  # an English and a Portuguese one
+    passages, sentences = prebuilt.bundled_passages(), prebuilt.bundled_sentences()
+    sample = [passages[0], passages[-1], sentences[len(sentences) // 2]]  # English, Portuguese, a sentence
     shipped = prebuilt.lookup(sample)
     assert len(shipped) == 3, STALE
     fresh = e5.embed_passages(sample)

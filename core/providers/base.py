@@ -57,8 +57,9 @@ class ChatSettings:
     lang: str | None = None  # the interface language (RAG prompt language when known)
     # Local models with RAG only: logit bonus for tokens that occur in the retrieved sources (0 = off),
     # so a small model copies the fact it was given instead of inventing one (core.rag.copy_bias owns
-    # the processor; RagProvider sets 0 for hosted models). Default measured on the embedded model:
-    # bench/bench_rag_answers.py (fact recall 0/8 -> 4/8 on held-out English questions at +4).
+    # the processor and its measurements; RagProvider sets 0 for hosted models). Default measured on
+    # the embedded model: fact recall 0/8 -> 4/8 in English and in pt-BR at +4 (with the continuation
+    # bonus), worse in English at +6.
     copy_bias: float = control(4.0, "arena.copy_bias", "arena.copy_bias_help", 0.0, 10.0, 0.5, column=True)
     # Strings that end an answer early (local: generate's stop_strings; hosted: the API's `stop`).
     stop: tuple[str, ...] = ()

@@ -1,14 +1,21 @@
 """Decoding that favours copying: a logit bonus for tokens that occur in the retrieved sources.
 
 Why: SmolLM2-135M does not copy a fact from its context on its own (given "Day rental: R$ 89" it
-answered "$63"). Adding a small bias (+2..+4) to the logits of tokens that appear in the sources
-makes the right number the likelier continuation without forcing anything: the model still chooses.
+answered "$63"). Adding a bias to the logits of tokens that appear in the sources makes the right
+number the likelier continuation without forcing anything: the model still chooses. A second
+bonus goes to the token that CONTINUES the stretch of a source the answer is copying, so a copied
+sentence stays whole instead of being stitched from pieces of several passages.
 
-How it is wired: the RAG contestant puts the passages it retrieved on the last user message under
-the extra key `copy_from` (a list of strings). Local providers read that key (chat templates and the
-OpenAI-compatible providers drop unknown keys, since both rebuild messages as role/content only)
-and, when `ChatSettings.copy_bias > 0`, pass `copy_bias_processor(...)` to `generate`. One row per
-conversation, so a batch of RAG questions gets each its own sources.
+Measured on the builder's questions (assets/samples/grounded_questions.json, not the evaluation
+set), 8 a language, greedy, 3 compact passages, fact recall of the embedded model (en / pt-BR):
+bias 0: 0/8 / 0/8; +4 flat: 4/8 / 2/8; +4 with follow +4: 4/8 / 3/8; +4 with follow +8: 4/8 / 4/8;
++6 with follow +6: 2/8 / 4/8. Hence ChatSettings.copy_bias = 4 and FOLLOW_SHARE = 2.
+
+How it is wired: the RAG contestant puts the passages it shows on the last user message under
+the extra key `copy_from` (a list of strings). Local providers read that key (chat templates and
+the OpenAI-compatible providers drop unknown keys, since both rebuild messages as role/content
+only) and, when `ChatSettings.copy_bias > 0`, pass `copy_bias_processor(...)` to `generate`. One
+row per conversation, so a batch of RAG questions gets each its own sources.
 """
 from __future__ import annotations
 
@@ -18,7 +25,7 @@ import torch
 from transformers import LogitsProcessor, LogitsProcessorList
 
 COPY_FROM = "copy_from"  # message key holding the source passages a local model may copy from
-FOLLOW_SHARE = 1.0  # continuation bonus = FOLLOW_SHARE x bias (bench/bench_rag_answers.py)
+FOLLOW_SHARE = 2.0  # continuation bonus = FOLLOW_SHARE x bias (measured: see the module docstring)
 
 
 class CopyBiasProcessor(LogitsProcessor):

@@ -6,8 +6,12 @@ first answer. The engine is deterministic, so a vector computed once is the vect
 machine would compute: the index takes it from here when the passage text and the embedder match,
 and embeds only what is not here (uploads, an edited document).
 
+The same holds for the evidence sentences (core.rag.evidence embeds each sentence of a retrieved
+chunk with its heading): shipped too, the arena shows the evidence of a bundled page at once.
+
 File: vectors.npz = {"embedder": str, "sha256": (n,) str, "vectors": float32 (n, 384)}, one row per
-passage (title line + chunk text, as core.rag.index embeds it), keyed by the sha256 of its text.
+text e5 embeds as a passage — chunk passages (title line + chunk text, as core.rag.index embeds
+them) and evidence sentences — keyed by the sha256 of the text.
 Regenerate after editing a bundled document:  python -m core.rag.prebuilt
 (tests/test_rag_prebuilt.py fails, naming that command, while the file is stale.)
 """
@@ -67,6 +71,20 @@ def bundled_passages() -> list[str]:
     return passages
 
 
+def bundled_sentences() -> list[str]:
+    """Every evidence sentence (with its context, as core.rag.evidence embeds it) of the bundled
+    documents' chunks, each once."""
+    from core.rag import chunking, documents
+    from core.rag.evidence import sentence_text, units
+
+    seen: dict[str, None] = {}
+    for doc in documents.bundled_documents():
+        for piece in chunking.chunk_text(documents.read_text(doc), chunking.CHUNK_TOKENS, chunking.OVERLAP_TOKENS):
+            for context, sentence in units(piece.text, doc.title):
+                seen.setdefault(sentence_text(context, sentence), None)
+    return list(seen)
+
+
 def write(passages: Sequence[str], vectors: np.ndarray) -> None:
     """Store passages' vectors (float32 (n, 384)) as the shipped file, atomically."""
     buffer = io.BytesIO()
@@ -77,9 +95,9 @@ def write(passages: Sequence[str], vectors: np.ndarray) -> None:
 
 
 def main() -> int:
-    passages = bundled_passages()
-    write(passages, e5.embed_passages(passages, progress=lambda d, n: print(f"{d}/{n}", flush=True)))
-    print(f"{len(passages)} vectors -> {PREBUILT}")
+    texts = bundled_passages() + bundled_sentences()
+    write(texts, e5.embed_passages(texts, progress=lambda d, n: print(f"{d}/{n}", flush=True)))
+    print(f"{len(texts)} vectors -> {PREBUILT}")
     return 0
 
 

@@ -22,7 +22,7 @@ def _f(default: Any, group: str, choices: tuple | None = None, minimum: float | 
                                             "max": maximum, "advanced": advanced})
 
 
-PRESETS = ("quick", "grounded", "balanced", "custom")
+PRESETS = ("quick", "grounded", "task", "balanced", "custom")
 GROUPS = ("data", "model", "lora", "training", "efficiency", "checkpoints")
 
 
@@ -135,16 +135,66 @@ PRESET_VALUES: dict[str, dict] = {
                  "lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.05, "target_modules": "all-linear",
                  "val_fraction": 0.1},
     # Teach the model to read its sources (issue 11): the bundled grounded-answers set of the interface
-    # language (core.rag.grounded: 32 questions x 4 copies = 128 RAG conversations, numbers and names
-    # randomized in 3 copies of 4). ~540 tokens a conversation (en; pt-BR ~600) -> ~70-77k tokens
-    # for one epoch; batch 2 = 62 updates at the quick preset's high learning rate. max_length 768
-    # holds the longest prompt (3 passages, 717 tokens). MEASURED: see the "grounded" rows of the
-    # README's RAG table (fact recall of rag:run:ID) and its wall time on 2 cores.
+    # language (core.rag.grounded: 32 questions x 3 copies, numbers and names randomized in 2 of 3;
+    # ~90 conversations). Prompts hold 3 compact passages: ~325 tokens a conversation in English,
+    # ~485 in Portuguese (the English BPE splits it finely) -> 29k / 46k tokens for one epoch, ~3-5
+    # minutes at the ~170 tokens/s of 2 idle cores; batch 2 = 45-47 updates at the quick preset's high
+    # learning rate. max_length 768 holds the longest (553 tokens). Fact recall of rag:run:ID:
+    # bench/bench_rag_answers.py --run ID.
     "grounded": {"max_examples": 0, "max_length": 768, "epochs": 1.0, "batch_size": 2, "learning_rate": 1e-3,
                  "lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.0, "target_modules": "all-linear",
                  "val_fraction": 0.03, "warmup_ratio": 0.05},
+    # Short-answer tasks (issue 12: ticket routing, JSON extraction): all examples, a high learning rate,
+    # no dropout. The reply is 1-40 tokens, so an example carries few loss tokens and the model needs many
+    # updates: 350 routing lines x 2 epochs / batch 4 = ~170 updates. Issue 12's measure (6 pt-BR queues,
+    # 168 lines): 2 epochs at 2e-4 -> 14/36, 4 epochs at 1e-3 without dropout -> 25/36. ~100 tokens a
+    # routing line (en) -> ~70k tokens for 2 epochs. MEASURED: bench/bench_tasks.py.
+    "task": {"max_examples": 0, "max_length": 384, "epochs": 2.0, "batch_size": 4, "learning_rate": 1e-3,
+             "lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.0, "target_modules": "all-linear",
+             "val_fraction": 0.03, "warmup_ratio": 0.05},
     "custom": {},
 }
+
+
+SHORT_REPLY_WORDS = 60  # a JSON ticket of 5 fields is ~15-25 words; a support answer 40-120
+SHORT_SHARE, LABEL_SET_MAX, SUGGEST_LINES = 0.9, 20, 2000
+
+
+def suggest_preset(path) -> dict | None:
+    """{"preset": "task", "share", "words", "labels"} when a chat JSONL file looks like a short-answer
+    task (>= 90% of the last assistant replies under SHORT_REPLY_WORDS words, and either <= 20 distinct
+    replies — a label set — or replies that are all JSON objects); None otherwise or when unreadable.
+    Reads at most SUGGEST_LINES lines: a hint for the form, not a validation (the inspector does that)."""
+    import json
+    from itertools import islice
+
+    replies = []
+    try:
+        with open(path, encoding="utf-8") as handle:
+            for raw in islice(handle, SUGGEST_LINES):
+                try:
+                    messages = json.loads(raw).get("messages") or []
+                except (ValueError, AttributeError):
+                    continue
+                last = messages[-1] if messages and isinstance(messages[-1], dict) else {}
+                if last.get("role") == "assistant" and isinstance(last.get("content"), str):
+                    replies.append(last["content"].strip())
+    except (OSError, UnicodeDecodeError):
+        return None
+    if len(replies) < 10:
+        return None
+    share = sum(len(r.split()) < SHORT_REPLY_WORDS for r in replies) / len(replies)
+    labels = len(set(replies))
+
+    def is_object(text: str) -> bool:
+        try:
+            return isinstance(json.loads(text), dict)
+        except ValueError:
+            return False
+
+    if share >= SHORT_SHARE and (labels <= LABEL_SET_MAX or all(map(is_object, replies))):
+        return {"preset": "task", "share": round(share, 2), "words": SHORT_REPLY_WORDS, "labels": labels}
+    return None
 
 
 def grounded_dataset(lang: str | None = None):

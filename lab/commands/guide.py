@@ -51,10 +51,11 @@ def run(args) -> int:
                       tokens_per_example=parse_count(args.tokens_per_example, "tokens_per_example"),
                       answer_tokens=parse_count(args.answer_tokens, "answer_tokens"))
     result = recommend(answers, volumes, contestants=True)
-    if args.format == "json":
-        print(json.dumps(result.to_dict(), indent=2, ensure_ascii=False))
-    else:
-        print(render_text(result))
+    text = json.dumps(result.to_dict(), indent=2, ensure_ascii=False) if args.format == "json" else render_text(result)
+    try:
+        print(text)
+    except BrokenPipeError:  # `... | head` closed the pipe: not an error of the answers
+        sys.stderr.close()
     return 0
 
 

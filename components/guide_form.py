@@ -19,7 +19,8 @@ def questionnaire() -> dict:
     """The six questions; returns {"goals", "examples", "knowledge_changes", "needs_citations",
     "tried_prompting", "monthly_budget_usd"}."""
     goals = st.multiselect(t("guide.goals_label"), list(GOALS), key="guide_goals",
-                           format_func=lambda g: t(f"guide.goal.{g}"), help=concept_help(t("guide.goals_help"), "rag"))
+                           format_func=lambda g: t(f"guide.goal.{g}"), placeholder=t("guide.goals_placeholder"),
+                           help=concept_help(t("guide.goals_help"), "rag"))
     left, right = st.columns(2)
     examples = left.number_input(t("guide.examples_label"), min_value=0, max_value=100_000_000, value=None, step=50,
                                  key="guide_examples", placeholder=t("guide.examples_placeholder"),

@@ -7,7 +7,6 @@ before Start is enabled.
 """
 from __future__ import annotations
 
-from dataclasses import fields
 from pathlib import Path
 
 import streamlit as st
@@ -251,7 +250,3 @@ def render() -> str | None:
         st.toast(t("train.started", job_id=job.id), icon="🚀")
         return job.id
     return None
-
-
-def config_fields() -> list[str]:
-    return [spec.name for spec in fields(LocalTrainConfig)]

@@ -35,7 +35,6 @@ import numpy as np
 SCALE = 400.0 / math.log(10.0)  # rating points per natural-log unit of strength (≈ 173.7)
 ANCHOR = 1000.0
 PRIOR_PRECISION = 1.0 / 9.0  # 1/σ² of the Gaussian prior on θ (σ = 3)
-OUTCOME = {"win": 1.0, "tie": 0.5, "loss": 0.0}
 
 
 def battles_from_votes(votes: Sequence[dict]) -> tuple[list[str], np.ndarray, np.ndarray, np.ndarray]:

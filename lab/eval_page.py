@@ -22,7 +22,7 @@ from core.evaluation import job as eval_job  # noqa: E402
 from core.evaluation.run import EvalConfig, MAX_CONTESTANTS, default_metrics  # noqa: E402
 from core.i18n import t  # noqa: E402
 from core.jobs import runner  # noqa: E402
-from core.providers import list_contestants  # noqa: E402
+from core.providers import Credentials, list_contestants  # noqa: E402
 
 lang = use_page_language()
 st.title(t("eval.title"))
@@ -41,7 +41,11 @@ with friendly_errors():
 
 # ---------------------------------------------------------------- 2. contestants
 st.header(t("eval.section_contestants"))
-offered = {c.spec: c for c in list_contestants(lang=lang) if c.available}
+credentials = Credentials.resolve(openai_api_key=st.session_state.get("openai_api_key"),
+                                  azure_api_key=st.session_state.get("azure_openai_api_key"),
+                                  azure_endpoint=st.session_state.get("azure_openai_endpoint"),
+                                  azure_api_version=st.session_state.get("azure_openai_api_version"))
+offered = {c.spec: c for c in list_contestants(credentials, lang=lang) if c.available}
 st.session_state.setdefault("eval_contestants", [s for s in ("base", "rag") if s in offered])
 st.session_state["eval_contestants"] = [s for s in st.session_state["eval_contestants"] if s in offered]
 specs = st.multiselect(t("eval.contestants_label"), list(offered), key="eval_contestants",

@@ -135,10 +135,12 @@ def run_inspection(path: Path, model: str, pii: bool):
     if cached and cached[0] == key:
         return cached[1]
     bar = st.progress(0.0, text=t("inspect.reading", name=path.name))
-    with friendly_errors():
-        report = inspect_file(path, model=model, progress=lambda f: bar.progress(f, text=t("inspect.reading", name=path.name)),
-                              max_findings=MAX_FINDINGS_SHOWN, pii=pii)
-    bar.empty()
+    try:
+        with friendly_errors():
+            report = inspect_file(path, model=model, max_findings=MAX_FINDINGS_SHOWN, pii=pii,
+                                  progress=lambda f: bar.progress(f, text=t("inspect.reading", name=path.name)))
+    finally:  # also when the file is refused: the message stays, the bar goes
+        bar.empty()
     st.session_state["inspect_report"] = (key, report)
     return report
 
@@ -177,7 +179,7 @@ def show_findings(report) -> None:
     severities = left.multiselect(t("inspect.filter_severity"), SEVERITIES, default=SEVERITIES, key="inspect_filter_severity",
                                   format_func=lambda s: t(f"inspect.severity.{s}", LANG))
     codes = right.multiselect(t("inspect.filter_code"), sorted(report.error_counts), key="inspect_filter_code",
-                              help=t("inspect.filter_code_help"))
+                              help=t("inspect.filter_code_help"), placeholder=t("inspect.choose_codes"))
     rows = [f.localized(None) for f in report.findings if f.severity in severities and (not codes or f.code in codes)]
     groups = group_findings(rows, identical=False)
     st.caption(t("inspect.findings_summary", groups=len(groups), lines=format_number(len({f.line for f in rows}))))
@@ -246,10 +248,10 @@ def show_browser(report, path: Path) -> None:
     for finding in (f.localized(None) for f in report.findings if f.line == line):
         (st.error if finding.severity == "error" else st.warning if finding.severity == "warning" else st.info)(
             f"{finding.code}: {_escape(finding.message)} {_escape(finding.hint)}")
-    payload = read_line_at(path, _line_offset(report, path, int(line)))
+    payload = read_line_at(path, report.line_offset(int(line)))
     if any(f.line == line and f.severity == "error" for f in report.findings):
         fix_line(path, int(line), payload)
-    index = _example_index(report, int(line))
+    index = report.example_index(int(line))
     if index is not None:
         st.caption(t("inspect.browser_tokens", tokens=format_number(report.example_tokens[index])))
     value, problem = decode_json(payload)
@@ -274,26 +276,6 @@ def fix_line(path: Path, line: int, payload: bytes) -> None:
             set_derived(base, out)
 
 
-def _example_index(report, line: int) -> int | None:
-    import bisect
-
-    i = bisect.bisect_left(report.example_lines, line)
-    return i if i < len(report.example_lines) and report.example_lines[i] == line else None
-
-
-def _line_offset(report, path: Path, line: int) -> int:
-    """Byte offset of a physical line: known for counted examples, else found by scanning."""
-    index = _example_index(report, line)
-    if index is not None:
-        return int(report.example_offsets[index])
-    from core.dataset.reader import LineReader
-
-    for number, offset, _payload in LineReader(path):
-        if number == line:
-            return offset
-    return 0
-
-
 def show_actions(report, path: Path, base: Path, model: str) -> None:
     st.subheader(t("inspect.actions_title"))
     # keyed and tracked: a rerun (after "Make the split") keeps the tab the user is on
@@ -313,7 +295,7 @@ def clean_action(report, path: Path, base: Path) -> None:
     options = droppable_codes(report)
     codes = st.multiselect(t("inspect.clean_codes"), list(options), key="inspect_clean_codes",
                            format_func=lambda c: t("inspect.clean_code_option", LANG, code=c, lines=options[c]),
-                           help=t("inspect.clean_codes_help"))
+                           help=t("inspect.clean_codes_help"), placeholder=t("inspect.choose_codes"))
     masked = pii_lines(report)
     mask = st.checkbox(t("inspect.clean_mask", count=len(masked)), value=bool(masked), key="inspect_clean_mask",
                        help=t("inspect.clean_mask_help"), disabled=not masked)

@@ -101,8 +101,11 @@ def record(task: str, lang: str, text: str, fields: dict, split: str) -> dict:
     line = {"messages": [{"role": "system", "content": system_prompt(task, lang)},
                          {"role": "user", "content": text},
                          {"role": "assistant", "content": reply}]}
-    if task == "routing" and split == "eval":
-        line["label"] = fields["intent"]
+    if split == "eval":  # facts: strings a right answer contains (the queue; the values copied from the message)
+        values = [fields[name] for name in ("intent", "bike_model", "city", "order_number") if fields[name]]
+        line["facts"] = values[:1] if task == "routing" else values
+        if task == "routing":
+            line["label"] = fields["intent"]
     return line
 
 

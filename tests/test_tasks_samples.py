@@ -51,7 +51,7 @@ def test_routing_uses_the_fixed_queue_set(lang):
         assert line["messages"][-1]["content"] in queues
     assert {line["messages"][-1]["content"] for line in train} == queues
     assert {line["messages"][-1]["content"] for line in held} == queues
-    assert all(line["label"] == line["messages"][-1]["content"] for line in held)
+    assert all(line["label"] == line["messages"][-1]["content"] == line["facts"][0] for line in held)
 
 
 @pytest.mark.parametrize("lang", LANGS)
@@ -69,6 +69,8 @@ def test_extraction_replies_follow_the_schema_and_the_message(lang):
                     assert ticket[name] in message
             if ticket["order_number"] is not None:
                 assert re.fullmatch(r"PD-\d{6}", ticket["order_number"])
+            if "facts" in line:  # evaluation lines: the values a right answer must contain
+                assert line["facts"] == [v for k, v in ticket.items() if v and k != "urgency"]
 
 
 @pytest.mark.parametrize("task", MINIMUM)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from core.dataset.quality import MIN_CHARS, repeated_phrase
-from core.dataset.tool_args import check_tool_calls, check_tools, tools_text  # noqa: F401 - re-exported
+from core.dataset.tool_args import check_tool_calls, check_tools
 
 Emit = Callable[..., None]
 

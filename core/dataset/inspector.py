@@ -9,6 +9,9 @@ Why processes: parsing and checking are Python code that holds the GIL, so token
 overlapped tiktoken with them and cost CPU in switching (bench file of 50,000 examples on 2 cores:
 10.6 s of CPU with two threads, 6.2 s with none). Forked workers share the loaded tokenizer and need
 no imports; each counts with no threads. Elsewhere than Linux (no safe fork) the scan is sequential.
+On a machine busy with other sessions, Linux's autogroup scheduler gives each session one share of
+the CPU, workers included: the second process then helps only while a core is free, and what is
+left of the speed-up is the CPU saved (bench/bench_inspect.py prints both ratios).
 """
 from __future__ import annotations
 

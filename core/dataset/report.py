@@ -9,10 +9,12 @@ holds a catalogue key: it is rendered in that language and passed as `<x>` (a JS
 """
 from __future__ import annotations
 
+import bisect
 from array import array
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.dataset.reader import LineReader
 from core.i18n import t
 
 SEVERITIES = ("error", "warning", "info")
@@ -104,6 +106,21 @@ class InspectionReport:
     @property
     def n_warnings(self) -> int:
         return self.severity_counts.get("warning", 0)
+
+    def example_index(self, line: int) -> int | None:
+        """Index into the per-example arrays of the example on physical `line` (None: not counted)."""
+        i = bisect.bisect_left(self.example_lines, line)
+        return i if i < len(self.example_lines) and self.example_lines[i] == line else None
+
+    def line_offset(self, line: int) -> int:
+        """Byte offset of a physical line: known for counted examples, else found by scanning."""
+        index = self.example_index(line)
+        if index is not None:
+            return int(self.example_offsets[index])
+        for number, offset, _payload in LineReader(self.path):
+            if number == line:
+                return offset
+        return 0
 
     def lines_with(self, codes: set[str]) -> list[int]:
         """Physical lines that carry a finding with one of `codes` (line 0 excluded)."""

@@ -3,7 +3,11 @@
 The last user turn is the question: it is searched in the collection, the top-k chunks become
 numbered sources in the prompt (core.rag.build_rag_messages asks for [n] citations), and the inner
 provider answers. Earlier turns pass through as history. The Answer lists the sources it was given
-(document, snippet, score) so the arena can show them under the column.
+(document, snippet, score, evidence sentence) so the arena can show them under the column.
+
+For the embedded model (issue 11) the prompt shows each source cut to its 3 sentences nearest the
+question (core.rag.grounded.compact: the same cut the grounded training set uses) and the copy bias
+applies; a grounded run (`rag:run:ID`, preset "grounded") was trained on exactly these prompts.
 """
 from __future__ import annotations
 

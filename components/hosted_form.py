@@ -15,11 +15,9 @@ import streamlit as st
 from components.shell import friendly_errors
 from core.costs import format_money, markdown_money
 from core.errors import LabError
-from core.hosted import backend as hosted
 from core.hosted import winddown
 from core.hosted.submit import HostedConfig, submit
 from core.i18n import format_number, t
-from core.jobs import registry, runner
 from core.openai_edge import DEFAULT_AZURE_API_VERSION, TYPED_KEYS, normalize_backend, provider_name, resolve_credentials
 from core.paths import subdir
 from core.secrets import get_secret, mask
@@ -159,76 +157,6 @@ def _submit(config) -> None:
     st.success(t("hosted.form.submitted_hint", job_id=job.id))
 
 
-def _jobs(backend: str) -> str | None:
-    """The hosted jobs of this backend: pick one, see its result, pause / resume / cancel it."""
-    runner.refresh()
-    jobs = registry.list_jobs(backend=backend)
-    if not jobs:
-        st.info(t("hosted.form.no_jobs"))
-        return None
-    ids = [job.id for job in jobs]
-    wanted = st.session_state.get(f"hosted_job_{backend}")
-    index = ids.index(wanted) if wanted in ids else 0
-    by_id = {job.id: job for job in jobs}
-    chosen = st.selectbox(t("hosted.form.job_select"), ids, index=index, key=f"hosted_job_select_{backend}",
-                          format_func=lambda i: t("hosted.form.job_label", job_id=i, status=by_id[i].status,
-                                                  model=by_id[i].params.get("model", "?")))
-    job = by_id[chosen]
-    result = job.result or {}
-    cols = st.columns(4)
-    cols[0].metric(t("hosted.form.status"), result.get("remote_status") or job.status)
-    cols[1].metric(t("hosted.form.trained_tokens"),
-                   format_number(result["trained_tokens"]) if result.get("trained_tokens") else NONE)
-    estimate = result.get("estimated_usd", job.params.get("estimated_usd"))
-    cols[2].metric(t("hosted.form.estimated_cost"), _money(estimate))
-    actual = result.get("actual_usd")
-    cols[3].metric(t("hosted.form.actual_cost"), _money(actual),
-                   help=t("hosted.help.actual_cost"))
-    st.caption(t("hosted.form.remote_id", remote_id=job.params.get("openai_job_id", NONE)))
-    if result.get("fine_tuned_model"):
-        st.success(t("hosted.form.ft_model", model=result["fine_tuned_model"]))
-    if job.error:
-        st.error(job.error)
-    _controls(job)
-    return job.id
-
-
-def _controls(job) -> None:
-    typed = _typed()
-    b1, b2, b3 = st.columns(3)
-    result = job.result or {}
-    can_pause = job.active
-    # Resume a paused job, or re-attach a watcher that gave up while the remote job was still going.
-    can_resume = job.status == registry.PAUSED or (
-        job.status in (registry.FAILED, registry.CANCELLED) and not result.get("cancel_requested")
-        and result.get("remote_status") not in ("succeeded", "failed", "cancelled"))
-    if b1.button(t("hosted.form.pause"), key=f"hosted_pause_{job.id}", disabled=not can_pause,
-                 help=t("hosted.help.pause")):
-        with friendly_errors():
-            hosted.pause(job.id, typed)
-            st.rerun()
-    if b2.button(t("hosted.form.resume"), key=f"hosted_resume_{job.id}", disabled=not can_resume,
-                 help=t("hosted.help.resume")):
-        with friendly_errors():
-            hosted.resume(job.id, typed)
-            st.rerun()
-    confirm_key = f"hosted_cancel_armed_{job.id}"
-    if b3.button(t("hosted.form.cancel"), key=f"hosted_cancel_{job.id}", disabled=job.finished,
-                 help=t("hosted.help.cancel")):
-        st.session_state[confirm_key] = True
-    if st.session_state.get(confirm_key) and not job.finished:
-        st.warning(t("hosted.form.cancel_confirm"))
-        yes, no = st.columns(2)
-        if yes.button(t("common.confirm"), key=f"hosted_cancel_yes_{job.id}", type="primary"):
-            st.session_state[confirm_key] = False
-            with friendly_errors():
-                hosted.cancel_remote(job.id, typed)
-                st.rerun()
-        if no.button(t("common.cancel"), key=f"hosted_cancel_no_{job.id}"):
-            st.session_state[confirm_key] = False
-            st.rerun()
-
-
 def render(backend: str = "openai") -> str | None:
     """Draw the hosted form for backend "openai" or "azure" ("OpenAI" / "Azure OpenAI" accepted);
     return the id of the engine job the user is looking at (so the page can show the shared run
@@ -247,5 +175,4 @@ def render(backend: str = "openai") -> str | None:
         st.info(t("hosted.form.need_key", provider=provider_name(backend)))
     else:
         _settings_form(backend, files)
-    st.subheader(t("hosted.form.jobs_title", provider=provider_name(backend)))
-    return _jobs(backend)
+    return st.session_state.get(f"hosted_job_{backend}")

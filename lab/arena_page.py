@@ -2,7 +2,7 @@
 
 The arena is its own process (`python -m lab serve` starts it and sets LAB_ARENA_URL), so a long
 generation never blocks this page. The iframe URL carries the page language and the dataset chosen
-in the inspector (for held-out questions).
+in the inspector (the arena then offers the held-out questions of the newest run trained on it).
 """
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """The hosted form in a Streamlit session (AppTest): the wind-down notice, keys shown only masked,
-the empty states, a job started from the form with upload progress, and the job re-attached in a new
-session after it finished (result, tokens, actual cost)."""
+the empty states, a job started from the form with upload progress, and the job re-attached on the
+Training page in a new session after it finished (result, tokens, actual cost)."""
 from __future__ import annotations
 
 from streamlit.proto.TextInput_pb2 import TextInput as TextInputProto
@@ -40,7 +40,6 @@ def test_openai_form_warns_about_the_winddown_and_masks_the_key(hosted_env, trai
     password.input(typed).run()
     shown = texts(at)
     assert f"typed in this session: {mask(typed)}" in shown and typed not in shown
-    assert "No hosted jobs yet" in shown
 
 
 def test_without_key_or_dataset_the_form_explains_what_is_missing(monkeypatch):
@@ -69,11 +68,14 @@ def test_start_a_job_from_the_form_and_find_it_after_a_reload(hosted_env, traini
     job_id = at.session_state["hosted_job_openai"]
     done = wait_for_job(job_id, {"succeeded", "failed"})
     assert done.status == "succeeded", done.error
-    # A new session (a reload, another tab) re-attaches from the registry.
-    again = form_app().run()
-    assert not again.exception
+    # A new session (a reload, another tab) re-attaches from the registry: the Training page's one
+    # job list (hosted jobs and local runs share it) shows the finished hosted job.
+    again = AppTest.from_file(str(REPO_ROOT / "lab" / "train_page.py"), default_timeout=60)
+    again.session_state["train_backend"] = "openai"
+    again.run()
+    assert not again.exception, again.exception
     shown = texts(again)
-    assert f"Fine-tuned model: {done.result['fine_tuned_model']}" in shown
+    assert done.result["fine_tuned_model"] in shown and job_id in shown
     # 12,345 tokens × $3 / 1M, written by core.costs.format_money (escaped: metric values are Markdown)
     assert again.metric[1].value == "12,345" and again.metric[3].value == "\\$0.0370"
     assert API_KEY not in shown

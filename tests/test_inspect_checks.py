@@ -126,6 +126,7 @@ def test_length_outliers_and_system_prompt_variants(tmp_path):
     ("card 4111 1111 1111 1111", ["card"]), ("card 4111-1111-1111-1112", []), ("4111111111111111", ["card"]),
     ("amex 3782 822463 10005", ["card"]), ("x = 5.086660765155328e+16", []),
     ("ligue (41) 98765-4321", ["phone"]), ("+55 11 3456-7890", ["phone"]), ("call +1 415 555 2671", ["phone"]),
+    ("WhatsApp +55 41 4000-7325", []), ("central 4004-0001", []),
     ("+44 20 7946 0958", ["phone"]), ("ana.souza@gmail.com", ["email"]), ("write to ajuda@pedala.com.br", []),
     ("order PD-104233 on 07/05/2026, R$ 1.299,00, 10 30 48 149 km", []), ("protocol 123.456.789-00", []),
 ])
@@ -134,7 +135,7 @@ def test_personal_data_only_when_it_is_what_it_looks_like(text, kinds):
 
 
 def test_personal_data_findings_shared_contacts_switch_and_masking(tmp_path):
-    phone = "WhatsApp +55 41 4000-7325"
+    phone = "call (41) 3333-7325"  # on every line: the shop's own landline
     lines = [{"messages": [{"role": "user", "content": f"Q{i}?"}, {"role": "assistant", "content": f"A{i}. {phone}"}]}
              for i in range(3)]
     lines.append({"messages": [{"role": "user", "content": "CPF 529.982.247-25, ana@gmail.com"},

@@ -73,7 +73,7 @@ def test_portuguese_broken_sample_shows_the_new_checks_where_its_notes_say():
     assert at[7] == {"tool_arguments_not_object"} and at[8] == {"tool_arguments_schema"}
     assert at[9] == {"unknown_tool"} and at[10] == {"missing_user_message"} and at[11] == {"repetitive_text"}
     assert at[12] == {"inconsistent_system_prompt"} and at[14] == {"invalid_facts"} and at[15] == {"invalid_json"}
-    assert at[16] == {"pii_cnpj"} and at[0] == {"too_few_examples", "pii_shared"}
+    assert at[16] == {"pii_cnpj"} and at[0] == {"too_few_examples"}  # WhatsApp 4000-7325: a business number
     assert not {1, 2, 3, 4, 13} & set(at)  # valid lines, facts and label included
     parser = next(f for f in report.findings if f.code == "invalid_json")
     assert "dois-pontos" in parser.message and "Expecting" not in parser.message

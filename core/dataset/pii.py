@@ -78,13 +78,20 @@ def luhn_valid(text: str) -> bool:
     return total % 10 == 0
 
 
+def _personal_br_phone(match: str) -> bool:
+    """Brazil's capital-wide business numbers (4000-, 4003-, 4004-, 4020-, 3003-, 3004-xxxx: Anatel's
+    non-geographic "números únicos") belong to companies, never to a person."""
+    local = "".join(str(d) for d in _digits(match)[-8:])
+    return not (local[:3] in ("400", "300") or local[:4] == "4020")
+
+
 def _intl_ok(match: str) -> bool:
     return not match.startswith("+55") and 8 <= len(_digits(match)) <= 15  # E.164: at most 15 digits
 
 
 # kind -> (pattern, check on the matched text); the order decides which kind a number is
 _NUMBERS = (("cnpj", CNPJ, cnpj_valid), ("cpf", CPF, cpf_valid), ("card", CARD, luhn_valid),
-            ("phone", PHONE_BR, None), ("phone", PHONE_INTL, _intl_ok))
+            ("phone", PHONE_BR, _personal_br_phone), ("phone", PHONE_INTL, _intl_ok))
 
 
 def find_pii(text: str, numbers: bool = True) -> list[tuple[str, int, int]]:

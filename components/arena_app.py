@@ -30,15 +30,6 @@ from core.cpu_threads import sleep_when_idle  # noqa: E402
 sleep_when_idle(os.environ)
 
 import gradio as gr  # noqa: E402
-import transformers  # noqa: E402
-
-# Columns answer from several threads, and transformers' lazy attributes are not safe on first use from
-# two threads at once: `from transformers import X` racing in two threads fails with "cannot import
-# name" (reproduced with two plain threads; in the arena a RAG column lost its answer to it). Resolve
-# the names the local and RAG contestants use once, here, before any column thread starts.
-for _name in ("AutoModelForCausalLM", "AutoTokenizer", "LogitsProcessor", "LogitsProcessorList",
-              "StoppingCriteria", "StoppingCriteriaList", "TextIteratorStreamer"):
-    getattr(transformers, _name)
 
 from components import arena_leaderboard as board  # noqa: E402
 from components.arena_text import T, relabel, tr  # noqa: E402

@@ -16,6 +16,7 @@ import pandas as pd  # noqa: E402
 import streamlit as st  # noqa: E402
 
 from components.cost_charts import break_even_chart, training_bar_chart  # noqa: E402
+from components.guide_path import mark_step  # noqa: E402
 from components.shell import friendly_errors, use_page_language  # noqa: E402
 from core import costs  # noqa: E402
 from core.i18n import format_date, format_duration, format_number, t  # noqa: E402
@@ -120,6 +121,7 @@ with training_box, friendly_errors():  # a bad number is explained right under t
     with st.spinner(t("costs.counting")):
         est = costs.estimate_costs(model_name, dataset, epochs=epochs, usage=usage, overrides=overrides,
                                    currency=currency or "", exchange_rate=rate, compare=True)
+    mark_step("cost")  # the guided path on Home ticks "cost" once a bill was shown
 
 
 def usd(value: float | None) -> str:

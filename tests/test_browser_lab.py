@@ -12,7 +12,7 @@ pytestmark = pytest.mark.browser
 def test_home_shows_the_path_and_the_environment(lab_server, browser_page):
     page = browser_page
     page.goto(lab_server.url + "/")
-    page.get_by_text("The path: Data → Costs → Train → Compare").wait_for(timeout=60_000)
+    page.get_by_text("The path: Data → Cost → Train → Compare → Evaluate → Decide").wait_for(timeout=60_000)
     page.get_by_text("This machine", exact=True).wait_for()
     page.get_by_text("Training device", exact=True).wait_for(timeout=30_000)
     assert "Traceback" not in page.content()

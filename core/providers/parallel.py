@@ -61,8 +61,25 @@ def _run(index: int, column: Column, out: queue.Queue, stop: threading.Event) ->
             out.put((index, Answer(contestant=column.spec, error=t("arena.stopped", lang))))
 
 
+# transformers resolves its top-level names lazily, and that is not safe on first use from two threads
+# at once: `from transformers import X` racing in two threads fails with "cannot import name"
+# (reproduced with two plain threads; in the arena a RAG column lost its answer to it).
+_LAZY_NAMES = ("AutoModelForCausalLM", "AutoTokenizer", "LogitsProcessor", "LogitsProcessorList",
+               "StoppingCriteria", "StoppingCriteriaList", "TextIteratorStreamer")
+
+
+def _resolve_lazy_imports(columns: list[Column]) -> None:
+    """Resolve the names local contestants import, once, before any column thread starts."""
+    if any(getattr(c.provider, "kind", "") in ("local", "rag") for c in columns):
+        import transformers  # heavy: only when a local model is about to answer
+
+        for name in _LAZY_NAMES:
+            getattr(transformers, name)
+
+
 def stream_columns(columns: list[Column]) -> Iterator[tuple[int, StreamItem]]:
     """Run every column at once; yield (index, delta or Answer) until each column sent its Answer."""
+    _resolve_lazy_imports(columns)
     out: queue.Queue = queue.Queue()
     stop = threading.Event()
     threads = [threading.Thread(target=_run, args=(i, c, out, stop), name=f"column-{i}", daemon=True)

@@ -14,7 +14,7 @@ import streamlit as st
 
 from components import dataset_charts as charts
 from components.chat_bubbles import render_example, render_raw
-from components.shell import friendly_errors, use_page_language
+from components.shell import file_uploader, friendly_errors, use_page_language
 from core.dataset import (DEFAULT_MODEL, MIN_EXAMPLES, clean_file, csv_columns, csv_to_chat, droppable_codes,
                           group_findings, inspect_file, is_local, line_ranges_text, pii_lines, plan_clean,
                           prompt_completion_to_chat, replace_line, split_file)
@@ -45,8 +45,8 @@ def choose_source() -> Path | None:
             return sample_path(choice)
         return None
     st.info(t("inspect.upload_limit", limit=MAX_UPLOAD_MB), icon="📦")
-    uploaded = st.file_uploader(t("inspect.upload_label"), type=["jsonl", "csv", "json"], key="inspect_upload",
-                                max_upload_size=MAX_UPLOAD_MB, help=t("inspect.upload_help"))
+    uploaded = file_uploader(t("inspect.upload_label"), types=["jsonl", "csv", "json"], limit_mb=MAX_UPLOAD_MB,
+                             key="inspect_upload", help=t("inspect.upload_help"))
     return store_upload(uploaded) if uploaded is not None else None
 
 

@@ -17,7 +17,7 @@ from core.dataset.store import MAX_UPLOAD_MB, save_upload
 from core.errors import LabError
 from core.i18n import current_language, format_duration, format_number, t
 from core.paths import subdir
-from core.training.config import GROUPS, PRESETS, LocalTrainConfig, field_specs
+from core.training.config import GROUPS, PRESETS, LocalTrainConfig, field_specs, suggest_preset
 
 UPLOAD = "__upload__"
 FORM_FIELDS = [spec for spec in field_specs() if spec["name"] not in ("dataset", "preset")]
@@ -150,6 +150,9 @@ def _settings() -> dict:
              format_func=lambda p: t(f"train.preset.{p}"), help=t("train.help.preset"))
     preset = st.session_state["train_preset"]
     st.caption(t(f"train.preset_caption.{preset}"))
+    hint = suggest_preset((st.session_state.get("lab_dataset") or {}).get("path") or "")
+    if hint and preset != hint["preset"]:
+        st.info(t("tasks.suggest_task", share=f"{hint['share']:.0%}", words=hint["words"], labels=hint["labels"]))
     locked = preset != "custom"
     values = {"preset": preset}
     basic = [spec for spec in FORM_FIELDS if not spec.get("advanced")]

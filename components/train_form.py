@@ -116,6 +116,8 @@ def _apply_preset() -> None:
     cfg = LocalTrainConfig.from_preset(preset)
     for spec in FORM_FIELDS:
         st.session_state[f"train_f_{spec['name']}"] = getattr(cfg, spec["name"])
+    if preset == "grounded":  # this preset brings its own data: the bundled grounded-answers set
+        st.session_state["train_dataset_pending"] = cfg.dataset
 
 
 def _widget(spec: dict, locked: bool):

@@ -75,7 +75,7 @@ def run(args) -> int:
 
     if args.resume:
         job = runner.resume(args.resume)
-    elif not args.file:
+    elif not args.file and not (args.backend == "local" and args.preset == "grounded"):
         raise InputError("train.error_no_dataset", "train.error_no_dataset_hint")
     elif args.backend == "local":
         if getattr(args, "method", None) == "dpo":

@@ -33,6 +33,16 @@ def load_set(lang: str, limit: int) -> list[dict]:
     return [row for row in rows if row.get("facts")][:limit]
 
 
+def load_builder(lang: str, limit: int) -> list[dict]:
+    """The grounded builder's own questions (assets/samples/grounded_questions.json) as eval-like
+    rows: the set to TUNE on, so the evaluation set stays held out."""
+    from core.paths import ASSETS
+
+    items = json.loads((ASSETS / "samples" / "grounded_questions.json").read_text(encoding="utf-8"))[lang]
+    return [{"messages": [{"role": "user", "content": item["q"]}, {"role": "assistant", "content": item["answer"]}],
+             "facts": [item["fact"]]} for item in items[:limit]]
+
+
 def conversation(row: dict) -> list[dict]:
     """The evaluation example without its reference answer (system + user turns)."""
     messages = row["messages"]
@@ -48,14 +58,18 @@ def measure(provider, rows: list[dict], settings) -> dict:
     elapsed = time.perf_counter() - started
     scores = [fact_recall(a.text or "", row["facts"]) or 0.0 for a, row in zip(answers, rows)]
     return {"recall": sum(scores) / len(scores), "s_per_answer": elapsed / len(rows),
-            "answers": [a.text for a in answers], "errors": sum(1 for a in answers if a.error)}
+            "answers": [a.text for a in answers], "errors": sum(1 for a in answers if a.error),
+            "tokens": sum(a.tokens_out or 0 for a in answers) / len(answers)}
 
 
-def rows_for(run_id: str | None):
+def rows_for(run_id: str | None, sentences: int = -1):
     from core.providers import get_provider
     from core.providers.rag import RagProvider
 
     base = get_provider("base")
+    if sentences != -1:  # a tuning run: the default row with this many sentences per passage
+        return [("base", base, {"copy_bias": 0.0}),
+                ("rag (default)", RagProvider(base, "rag", sentences=sentences or None), {})]
     table = [("base", base, {"copy_bias": 0.0}),
              ("rag (plain)", RagProvider(base, "rag", sentences=None), {"copy_bias": 0.0}),
              ("rag + compact", RagProvider(base, "rag"), {"copy_bias": 0.0}),
@@ -77,23 +91,37 @@ def main() -> int:
     parser.add_argument("--only", default="", help="comma-separated row names to run (default: all)")
     parser.add_argument("--max-tokens", type=int, default=64)
     parser.add_argument("--single", action="store_true", help="also time one default RAG answer alone")
+    parser.add_argument("--set", default="eval", choices=["eval", "builder"],
+                        help="builder = assets/samples/grounded_questions.json, the set to tune on")
+    parser.add_argument("--k", type=int, default=None, help="passages per question (default: ChatSettings)")
+    parser.add_argument("--sentences", type=int, default=-1, help="sentences per passage (-1 automatic, 0 whole)")
+    parser.add_argument("--eos-share", type=float, default=None, help="override copy_bias.EOS_SHARE")
     parser.add_argument("--show", action="store_true", help="print every answer")
     args = parser.parse_args()
 
-    rows = load_set(args.lang, args.limit)
+    if args.eos_share is not None:
+        from core.rag import copy_bias
+
+        copy_bias.EOS_SHARE = args.eos_share
+    rows = (load_builder if args.set == "builder" else load_set)(args.lang, args.limit)
     defaults = ChatSettings(temperature=0, max_tokens=args.max_tokens, lang=args.lang)
+    if args.k:
+        defaults = defaults.with_(rag_k=args.k)
     wanted = {name.strip() for name in args.only.split(",") if name.strip()}
-    print(f"{args.lang}: {len(rows)} questions, default copy bias {defaults.copy_bias}, max_tokens {args.max_tokens}")
-    print(f"{'row':<34} {'fact recall':>11} {'vs base':>8} {'s/answer':>9}")
+    from core.rag import copy_bias
+
+    print(f"{args.lang} ({args.set}): {len(rows)} questions, copy bias {defaults.copy_bias}, eos share "
+          f"{copy_bias.EOS_SHARE}, k {defaults.rag_k}, sentences {args.sentences}, max_tokens {args.max_tokens}")
+    print(f"{'row':<34} {'fact recall':>11} {'vs base':>8} {'s/answer':>9} {'tokens':>7}")
     baseline = None
-    for name, provider, changes in rows_for(args.run):
+    for name, provider, changes in rows_for(args.run, args.sentences):
         if wanted and name not in wanted and name.split(",")[0] not in wanted:
             continue
         result = measure(provider, rows, defaults.with_(**changes))
         if name == "base":
             baseline = result["recall"]
         delta = "" if baseline is None else f"{result['recall'] - baseline:+.2f}"
-        print(f"{name:<34} {result['recall']:>11.2f} {delta:>8} {result['s_per_answer']:>9.1f}", flush=True)
+        print(f"{name:<34} {result['recall']:>11.2f} {delta:>8} {result['s_per_answer']:>9.1f} {result['tokens']:>7.1f}", flush=True)
         if args.show:
             for row, text in zip(rows, result["answers"]):
                 print(f"    {row['facts']} | {' '.join(text.split())[:140]}")

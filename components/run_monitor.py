@@ -339,7 +339,7 @@ def render_runs(backend: str | None = None) -> None:
     from core.jobs.events import read_all
 
     runner.refresh()
-    jobs = registry.list_jobs(limit=100)
+    jobs = registry.list_jobs(backend=registry.TRAINING_BACKENDS, limit=100)
     if not jobs:
         st.info(t("train.runs_empty"))
         return
@@ -369,7 +369,7 @@ def default_job_id(backend: str | None = None) -> str | None:
     the newest one (of this backend when given)."""
     from core.jobs import registry
 
-    jobs = registry.list_jobs(limit=100)
+    jobs = registry.list_jobs(backend=registry.TRAINING_BACKENDS, limit=100)
     chosen = selected_job_ids(jobs)
     if chosen:
         return chosen[0]
@@ -384,7 +384,7 @@ def selected_job_ids_from_state() -> str | None:
     """The first run selected in the runs table (it is drawn later in the page), or None."""
     from core.jobs import registry
 
-    chosen = selected_job_ids(registry.list_jobs(limit=100))
+    chosen = selected_job_ids(registry.list_jobs(backend=registry.TRAINING_BACKENDS, limit=100))
     if chosen:
         st.session_state["train_job"] = chosen[0]
         return chosen[0]

@@ -43,7 +43,7 @@ class EvalConfig:
     max_tokens: int = 256
     temperature: float = 0.0  # greedy: the same answers on a rerun
     batch_size: int = 8  # local models: conversations per generate call
-    copy_bias: float = 0.0  # local models: logit bonus for tokens of RAG sources (core.rag.copy_bias)
+    copy_bias: float = ChatSettings.copy_bias  # local models: logit bonus for tokens of RAG sources (core.rag.copy_bias)
     rag_k: int = 3
     gpu_usd_per_hour: float = 0.0  # local models: the machine's price, for the cost per 1,000 answers
     judge: str | None = None  # an OpenAI-compatible contestant spec that grades the answers

@@ -24,6 +24,8 @@ from core.paths import lab_home, subdir
 QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, PAUSED = (
     "queued", "running", "succeeded", "failed", "cancelled", "paused")
 TERMINAL = frozenset({SUCCEEDED, FAILED, CANCELLED})
+# Jobs that produce a model (the Training page's runs, the arena's contestants); "eval" jobs measure them.
+TRAINING_BACKENDS = ("local", "openai", "azure")
 # Any status that is not queued, paused or terminal counts as active (hosted backends may add their
 # own, e.g. "validating_files"): an active job occupies its lane and should have a live worker.
 RESUMABLE = frozenset({FAILED, CANCELLED, PAUSED})
@@ -214,17 +216,18 @@ def get_job(job_id: str) -> Job | None:
     return _row_to_job(row) if row else None
 
 
-def list_jobs(status: str | Iterable[str] | None = None, backend: str | None = None,
+def list_jobs(status: str | Iterable[str] | None = None, backend: str | Iterable[str] | None = None,
               lane: str | None = None, newest_first: bool = True, limit: int | None = None) -> list[Job]:
-    """Jobs filtered by status (one or several), backend and lane. Queue order is oldest first."""
+    """Jobs filtered by status and backend (one or several each) and lane. Queue order is oldest first."""
     where, args = [], []
     if status is not None:
         statuses = [status] if isinstance(status, str) else list(status)
         where.append(f"status IN ({','.join('?' * len(statuses))})")
         args.extend(statuses)
     if backend:
-        where.append("backend = ?")
-        args.append(backend)
+        backends = [backend] if isinstance(backend, str) else list(backend)
+        where.append(f"backend IN ({','.join('?' * len(backends))})")
+        args.extend(backends)
     if lane:
         where.append("lane = ?")
         args.append(lane)

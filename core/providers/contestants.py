@@ -57,8 +57,8 @@ def _job(run_id: str):
 
 
 def finished_jobs() -> list:
-    """Succeeded training jobs, newest first."""
-    return registry.list_jobs(status="succeeded")
+    """Succeeded training jobs, newest first (evaluation jobs are not contestants)."""
+    return registry.list_jobs(status="succeeded", backend=registry.TRAINING_BACKENDS)
 
 
 # ---------------------------------------------------------------------------------------- parse

@@ -26,6 +26,8 @@ from transformers import LogitsProcessor, LogitsProcessorList
 
 COPY_FROM = "copy_from"  # message key holding the source passages a local model may copy from
 FOLLOW_SHARE = 2.0  # continuation bonus = FOLLOW_SHARE x bias (measured: see the module docstring)
+EOS_SHARE = 1.0  # end-of-text bonus = EOS_SHARE x bias, once the answer has finished a sentence
+_ENDS = (".", "!", "?", "]", "].", "]:")  # a token ending like this may close a sentence
 
 
 class CopyBiasProcessor(LogitsProcessor):
@@ -37,7 +39,16 @@ class CopyBiasProcessor(LogitsProcessor):
     stretch it started keeps "costs R$ 9.890" whole. follow is halved for a one-token match."""
 
     def __init__(self, token_ids: Sequence[Sequence[int]], bias: float,
-                 sequences: Sequence[Sequence[Sequence[int]]] | None = None, follow: float = 0.0) -> None:
+                 sequences: Sequence[Sequence[Sequence[int]]] | None = None, follow: float = 0.0,
+                 eos_id: int | None = None, eos: float = 0.0, end_ids: Sequence[int] = (),
+                 digit_ids: Sequence[int] = (), dot_ids: Sequence[int] = ()) -> None:
+        self.eos_id = eos_id
+        self.eos = float(eos)
+        self.end_ids = set(int(i) for i in end_ids)
+        self.digit_ids = set(int(i) for i in digit_ids)
+        self.dot_ids = set(int(i) for i in dot_ids)
+        self._start: int | None = None  # prompt length: where the answer begins
+        self._done: list[bool] = []  # per row: the answer has closed a sentence
         self.token_ids = [sorted(set(int(i) for i in row)) for row in token_ids]
         self.bias = float(bias)
         self.follow = float(follow)
@@ -76,10 +87,28 @@ class CopyBiasProcessor(LogitsProcessor):
             bonus[nxt] = max(bonus.get(nxt, 0.0), value)
         return bonus
 
+    def _sentence_closed(self, input_ids: torch.LongTensor) -> list[bool]:
+        """Per row, whether the answer has ended a sentence (". " "]" "?"), remembered once seen.
+        A "." right after a digit does not count: "R$ 9.890" is still one number."""
+        if self._start is None or len(self._done) != input_ids.shape[0]:
+            self._start = int(input_ids.shape[1])
+            self._done = [False] * int(input_ids.shape[0])
+            return self._done
+        if input_ids.shape[1] > self._start:
+            tails = input_ids[:, -2:].tolist()
+            for row, (before, last) in enumerate(tails):
+                if not self._done[row] and last in self.end_ids:
+                    self._done[row] = not (last in self.dot_ids and before in self.digit_ids)
+        return self._done
+
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
         if self._mask is None or self._mask.shape != scores.shape:
             self._mask = self._build(scores)
         scores = scores + self._mask
+        if self.eos > 0 and self.eos_id is not None and 0 <= self.eos_id < scores.shape[1]:
+            for row, closed in enumerate(self._sentence_closed(input_ids)):
+                if closed:
+                    scores[row, self.eos_id] += self.eos
         if self.follow > 0 and len(self._where) == scores.shape[0]:
             tails = input_ids[:, -3:].tolist()
             for row, tail in enumerate(tails):
@@ -108,8 +137,34 @@ def source_token_ids(tokenizer, texts: Sequence[str]) -> set[int]:
     return ids
 
 
+_END_CACHE: dict[tuple, tuple[list[int], list[int], list[int]]] = {}
+
+
+def end_tokens(tokenizer) -> tuple[list[int], list[int], list[int]]:
+    """(ids of tokens that may close a sentence, ids spelled exactly ".", single-digit ids), from
+    the vocabulary's own spellings; cached per tokenizer."""
+    key = (getattr(tokenizer, "name_or_path", ""), len(tokenizer))
+    if key not in _END_CACHE:
+        special = set(tokenizer.all_special_ids or [])
+        pieces = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
+        ends, dots, digits = [], [], []
+        for i, piece in enumerate(pieces):
+            if i in special or not piece:
+                continue
+            text = tokenizer.convert_tokens_to_string([piece]).strip()
+            if text.endswith(_ENDS):
+                ends.append(i)
+            if text == ".":
+                dots.append(i)
+            if text.isdigit():
+                digits.append(i)
+        _END_CACHE[key] = (ends, dots, digits)
+    return _END_CACHE[key]
+
+
 def copy_bias_processor(tokenizer, conversations: Sequence[Sequence[dict]],
-                        bias: float, follow: float | None = None) -> LogitsProcessorList | None:
+                        bias: float, follow: float | None = None,
+                        eos: float | None = None) -> LogitsProcessorList | None:
     """The processor for a batch of conversations (one row each), or None when there is nothing
     to do (bias 0, or no conversation carries sources). follow: the continuation bonus (default
     FOLLOW_SHARE x bias)."""
@@ -121,4 +176,8 @@ def copy_bias_processor(tokenizer, conversations: Sequence[Sequence[dict]],
         return None
     follow = FOLLOW_SHARE * bias if follow is None else follow
     sequences = [[tokenizer(text, add_special_tokens=False)["input_ids"] for text in row] for row in texts]
-    return LogitsProcessorList([CopyBiasProcessor(rows, bias, sequences, follow)])
+    eos = EOS_SHARE * bias if eos is None else eos
+    ends, dots, digits = end_tokens(tokenizer) if eos > 0 else ([], [], [])
+    processor = CopyBiasProcessor(rows, bias, sequences, follow, eos_id=tokenizer.eos_token_id, eos=eos,
+                                  end_ids=ends, digit_ids=digits, dot_ids=dots)
+    return LogitsProcessorList([processor])

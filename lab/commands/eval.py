@@ -12,6 +12,7 @@ import json
 import sys
 
 from core.i18n import t
+from core.providers.base import ChatSettings
 
 
 def register(subparsers) -> None:
@@ -25,7 +26,7 @@ def register(subparsers) -> None:
     parser.add_argument("--max-tokens", type=int, default=256, help=t("eval.max_tokens_help"))
     parser.add_argument("--temperature", type=float, default=0.0, help=t("eval.temperature_help"))
     parser.add_argument("--batch-size", type=int, default=8, help=t("eval.batch_size_help"))
-    parser.add_argument("--copy-bias", type=float, default=0.0, help=t("eval.copy_bias_help"))
+    parser.add_argument("--copy-bias", type=float, default=ChatSettings.copy_bias, help=t("eval.copy_bias_help"))
     parser.add_argument("--k", type=int, default=3, help=t("eval.rag_k_help"))
     parser.add_argument("--gpu-usd-per-hour", type=float, default=0.0, help=t("eval.gpu_price_help"))
     parser.add_argument("--format", choices=("json", "text"), default="text", help=t("eval.cli_format_help"))

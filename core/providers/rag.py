@@ -6,7 +6,7 @@ provider answers. Earlier turns pass through as history. The Answer lists the so
 (document, snippet, score, evidence sentence) so the arena can show them under the column.
 
 For the embedded model (issue 11) the prompt shows each source cut to its 3 sentences nearest the
-question (core.rag.grounded.compact: the same cut the grounded training set uses) and the copy bias
+question (core.rag.grounded.compact, PROMPT_SENTENCES=2; the grounded training set uses 3) and the copy bias
 applies; a grounded run (`rag:run:ID`, preset "grounded") was trained on exactly these prompts.
 """
 from __future__ import annotations
@@ -17,6 +17,11 @@ from typing import Iterator
 
 from core.errors import InputError, LabError, UnavailableError
 from core.providers.base import Answer, ChatSettings, Provider, StreamItem
+
+# Sentences per passage the embedded model reads. Measured on the builder's questions (8 a language,
+# greedy, copy bias 4, eos share 3; fact recall en / pt-BR): 3 -> 0.50 / 0.62, 2 -> 0.75 / 0.75,
+# 1 -> 0.62 / 0.62 (bench/bench_rag_answers.py --set builder --sentences N).
+PROMPT_SENTENCES = 2
 
 _PT = {"que", "qual", "quais", "quanto", "quantos", "como", "onde", "quando", "não", "nao", "é", "para",
        "uma", "um", "do", "da", "dos", "das", "no", "na", "os", "as", "com", "meu", "minha", "posso",
@@ -61,7 +66,7 @@ class RagProvider(Provider):
 
     def __init__(self, inner: Provider, spec: str = "rag", sentences: int | None = -1) -> None:
         """sentences: per passage, how many sentences nearest the question the prompt keeps; -1 =
-        automatic (core.rag.grounded.SMALL_MODEL_SENTENCES for the embedded model, whole chunks
+        automatic (PROMPT_SENTENCES for the embedded model, whole chunks
         for other models), None = whole chunks."""
         self.inner = inner
         self.spec = spec
@@ -96,14 +101,14 @@ class RagProvider(Provider):
         """(prompt for the inner provider, hits, question): retrieve, number the sources, attach them."""
         from core import rag
         from core.rag.copy_bias import COPY_FROM
-        from core.rag.grounded import SMALL_MODEL_SENTENCES, compact
+        from core.rag.grounded import compact
 
         question, history, system = split_question(messages)
         lang = guess_language(question, default=settings.lang)
         hits = rag.retrieve(question, k=settings.rag_k, collection=settings.rag_collection, lang=lang)
         sentences = self.sentences
         if sentences == -1:  # the embedded model reads the nearest sentences only
-            sentences = SMALL_MODEL_SENTENCES if self.small_local() else None
+            sentences = PROMPT_SENTENCES if self.small_local() else None
         shown = compact(question, hits, sentences)
         prompt = rag.build_rag_messages(question, shown, lang=lang,
                                         system_prompt=system if system is not None else settings.system_prompt,

@@ -26,7 +26,7 @@ from transformers import LogitsProcessor, LogitsProcessorList
 
 COPY_FROM = "copy_from"  # message key holding the source passages a local model may copy from
 FOLLOW_SHARE = 2.0  # continuation bonus = FOLLOW_SHARE x bias (measured: see the module docstring)
-EOS_SHARE = 1.0  # end-of-text bonus = EOS_SHARE x bias, once the answer has finished a sentence
+EOS_SHARE = 3.0  # end-of-text bonus = EOS_SHARE x bias, once the answer has finished a sentence
 _ENDS = (".", "!", "?", "]", "].", "]:")  # a token ending like this may close a sentence
 
 

@@ -17,6 +17,7 @@ from core.dataset.store import MAX_UPLOAD_MB, save_upload
 from core.errors import LabError
 from core.i18n import current_language, format_duration, format_number, t
 from core.paths import subdir
+from core.guide.concepts import CONTROL_CONCEPTS, concept_help
 from core.training.config import GROUPS, PRESETS, LocalTrainConfig, field_specs, suggest_preset
 
 UPLOAD = "__upload__"
@@ -123,6 +124,8 @@ def _apply_preset() -> None:
 def _widget(spec: dict, locked: bool):
     name, key = spec["name"], f"train_f_{spec['name']}"
     label, help_text = t(spec["label_key"]), t(spec["help_key"])
+    if name in CONTROL_CONCEPTS:  # the tooltip ends in a link to the concept that explains it
+        help_text = concept_help(help_text, CONTROL_CONCEPTS[name])
     if spec.get("choices"):
         return st.selectbox(label, list(spec["choices"]), key=key, help=help_text, disabled=locked,
                             format_func=lambda v: t(f"train.choice.{name}.{v}") if

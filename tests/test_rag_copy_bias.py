@@ -78,3 +78,25 @@ def test_embedded_tokenizer_spells_numbers_both_ways(embedded_model_path):
     found = source_token_ids(tokenizer, ["Day rental: R$ 89"])
     assert set(ids(tokenizer, " 89")) <= found | set(ids(tokenizer, "89"))
     assert not found & set(tokenizer.all_special_ids)
+
+
+def test_end_of_text_gets_its_bonus_only_after_a_sentence_closes():
+    """The eos bonus starts once the ANSWER (not the prompt) ends a sentence; "9 ." inside a
+    number does not count."""
+    words = ["<pad>", "<unk>", "</s>", "costs", "R$", "9", ".", "890", "[1]."]
+    vocab = {word: i for i, word in enumerate(words)}
+    core_tok = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    core_tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tok = PreTrainedTokenizerFast(tokenizer_object=core_tok, pad_token="<pad>", unk_token="<unk>", eos_token="</s>")
+    processors = copy_bias_processor(tok, [conv("costs R$ 9 . 890")], 2.0, follow=0.0, eos=5.0)
+    eos = words.index("</s>")
+
+    def eos_score(text: str) -> float:
+        return float(processors(torch.tensor([ids(tok, text)]), torch.zeros((1, len(words))))[0, eos])
+
+    assert eos_score("costs [1].") == 0.0  # first call: the prompt, even one ending a sentence
+    assert eos_score("costs [1]. costs") == 0.0
+    assert eos_score("costs [1]. costs R$ 9 .") == 0.0  # a decimal point, not a sentence end
+    assert eos_score("costs [1]. costs R$ 9 . 890 [1].") == 5.0
+    assert eos_score("costs [1]. costs R$ 9 . 890 [1]. costs") == 5.0  # remembered once seen
+    assert copy_bias_processor(tok, [conv("costs R$ 9")], 2.0, eos=0.0)[0].eos == 0.0

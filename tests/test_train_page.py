@@ -39,6 +39,9 @@ def test_page_shows_the_form_and_explains_the_empty_state():
     assert at.number_input(key="train_f_lora_r").disabled  # presets lock the settings
     assert any("No run yet" in info.value for info in at.info)
     assert all(widget.help for widget in at.number_input)  # every setting explains itself
+    # technical controls link to the concept that explains them (Key Concepts page, issue 13)
+    assert "(/concepts#lora)" in at.number_input(key="train_f_lora_r").help
+    assert "(/concepts#training)" in at.number_input(key="train_f_learning_rate").help
 
 
 def test_start_queues_a_run_with_the_custom_settings(tmp_path):

@@ -16,6 +16,15 @@ from functools import lru_cache
 from pathlib import Path
 
 SECTIONS = ("tokens", "lora", "quantization", "training", "rag")
+# Which concept explains each technical control (LocalTrainConfig field names): its tooltip links there.
+CONTROL_CONCEPTS = {
+    "lora_r": "lora", "lora_alpha": "lora", "lora_dropout": "lora", "target_modules": "lora",
+    "quantization": "quantization", "precision": "quantization",
+    "epochs": "training", "max_steps": "training", "learning_rate": "training", "batch_size": "training",
+    "grad_accum": "training", "warmup_ratio": "training", "weight_decay": "training",
+    "lr_scheduler": "training", "val_fraction": "training", "eval_steps": "training",
+    "max_length": "tokens", "padding_free": "tokens",
+}
 BITS = (32, 16, 8, 4)
 SIZES = {"1B": 1_000_000_000, "8B": 8_000_000_000, "70B": 70_000_000_000}
 OVERFIT_MARGIN = 0.02        # final eval loss ≥ 2% above its minimum = it went back up

@@ -49,6 +49,11 @@ def test_fact_recall_and_json():
     assert M.json_valid("not json", ref) == 0.0
     assert M.json_valid("x", "plain text reference") is None
     assert M.json_keys('{"intent": "x"}', ref) == 0.5
+    # field accuracy: values compared like exact_match (case, accents), null only equals null
+    fields = json.dumps({"intent": "refund", "city": "São Paulo", "order": None, "urgency": "high"})
+    assert M.json_fields('{"intent": "REFUND", "city": "sao paulo", "order": null, "urgency": "low"}', fields) == 0.75
+    assert M.json_fields('{"intent": "refund", "order": "A1"}', fields) == 0.25
+    assert M.json_fields("[1, 2]", fields) == 0.0 and M.json_fields("x", "plain text") is None
 
 
 def test_similarity_orders_paraphrase_above_unrelated():

@@ -22,12 +22,12 @@ from rouge_score import rouge_scorer, tokenizers
 # Names of the metrics, in display order. QUALITY metrics get CIs and paired tests; OPERATIONAL ones
 # (measured from the Answer, not the text) get means and CIs only.
 QUALITY = ("chrf", "bleu", "rouge_l", "similarity", "exact_match", "fact_recall", "json_valid",
-           "json_keys", "judge")
+           "json_keys", "json_fields", "judge")
 OPERATIONAL = ("length", "latency_s", "tokens_out", "cost_per_1k")
 # Higher is better for every quality metric; for these operational ones lower is better.
 LOWER_IS_BETTER = frozenset({"latency_s", "cost_per_1k"})
 SCALE = {"chrf": (0, 100), "bleu": (0, 100), "rouge_l": (0, 1), "similarity": (-1, 1),
-         "exact_match": (0, 1), "fact_recall": (0, 1), "json_valid": (0, 1), "json_keys": (0, 1),
+         "exact_match": (0, 1), "fact_recall": (0, 1), "json_valid": (0, 1), "json_keys": (0, 1), "json_fields": (0, 1),
          "judge": (0, 1)}
 
 
@@ -133,6 +133,27 @@ def json_keys(answer: str, reference: str) -> float | None:
     return sum(key in value for key in ref) / len(ref)
 
 
+def json_fields(answer: str, reference: str) -> float | None:
+    """Field accuracy for extraction: share of the reference object's top-level keys whose value the
+    answer's object gets right (strings normalized like exact_match; null only equals null)."""
+    ref = reference_json(reference)
+    if not isinstance(ref, dict) or not ref:
+        return None
+    try:
+        value = parse_json(answer)
+    except ValueError:
+        return 0.0
+    if not isinstance(value, dict):
+        return 0.0
+
+    def same(got, want) -> bool:
+        if got is None or want is None:
+            return got is None and want is None
+        return normalize(str(got)) == normalize(str(want))
+
+    return sum(same(value.get(key), want) for key, want in ref.items()) / len(ref)
+
+
 def similarity(answers: Sequence[str], references: Sequence[str]) -> list[float]:
     """Cosine similarity of MiniLM embeddings, answer vs reference (batched: one model call each)."""
     from core.rag.embeddings import embed_queries
@@ -151,7 +172,7 @@ def length(answer: str) -> float:
 
 TEXT_METRICS: dict[str, Callable[[str, str], float | None]] = {
     "chrf": chrf, "bleu": bleu, "rouge_l": rouge_l, "exact_match": exact_match,
-    "json_valid": json_valid, "json_keys": json_keys,
+    "json_valid": json_valid, "json_keys": json_keys, "json_fields": json_fields,
 }
 ALL = QUALITY + OPERATIONAL
 

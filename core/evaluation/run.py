@@ -84,7 +84,7 @@ def default_metrics(examples: list[EvalExample], judge: str | None = None) -> li
     if any(e.facts for e in examples):
         chosen.append("fact_recall")
     if any(M.reference_json(e.reference) is not None for e in examples):
-        chosen += ["json_valid", "json_keys"]
+        chosen += ["json_valid", "json_keys", "json_fields"]
     if judge:
         chosen.append("judge")
     return chosen

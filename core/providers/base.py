@@ -162,6 +162,10 @@ class Provider(ABC):
         contestant cannot answer at all (no key, model missing); once streaming has begun, failures
         end the stream with an Answer whose `error` says why (the partial text is kept)."""
 
+    def check(self) -> None:
+        """Cheap availability check (no model load, no network): raise a LabError saying why this
+        contestant cannot answer. Local and hosted providers override it; the default has nothing to check."""
+
     def complete(self, messages: list[dict], settings: ChatSettings) -> Answer:
         """The whole answer at once (evaluation, scripts)."""
         return collect(self.stream(messages, settings))

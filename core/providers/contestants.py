@@ -145,9 +145,7 @@ def check(spec: str, credentials: Credentials | None = None, probe: bool = False
     try:
         provider = get_provider(spec, credentials)
         inner = provider.inner if isinstance(provider, RagProvider) else provider
-        provider_check = getattr(provider, "check", None)
-        if provider_check:
-            provider_check()
+        provider.check()
         if probe and isinstance(inner, OpenAICompatProvider) and inner.kind == "endpoint":
             if not probe_endpoint(inner.base_url or ""):
                 raise UnavailableError("arena.err_endpoint_down", "arena.err_endpoint_down_hint", where=inner.base_url)

@@ -109,6 +109,20 @@ def _validate(path: str, model: str) -> bool:
     return True
 
 
+def _suggested_preset(path: str) -> dict | None:
+    """suggest_preset reads up to 2,000 lines: once per file version, not on every rerun of the form."""
+    try:
+        stamp = Path(path).stat().st_mtime_ns if path else None
+    except OSError:
+        return None
+    return _suggest_cached(path, stamp)
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _suggest_cached(path: str, stamp: int | None) -> dict | None:
+    return suggest_preset(path) if stamp is not None else None
+
+
 def _apply_preset() -> None:
     """When the preset changes, load its values into the widgets."""
     preset = st.session_state.get("train_preset", "quick")
@@ -155,7 +169,7 @@ def _settings() -> dict:
              format_func=lambda p: t(f"train.preset.{p}"), help=t("train.help.preset"))
     preset = st.session_state["train_preset"]
     st.caption(t(f"train.preset_caption.{preset}"))
-    hint = suggest_preset((st.session_state.get("lab_dataset") or {}).get("path") or "")
+    hint = _suggested_preset((st.session_state.get("lab_dataset") or {}).get("path") or "")
     if hint and preset != hint["preset"]:
         st.info(t("tasks.suggest_task", share=f"{hint['share']:.0%}", words=hint["words"], labels=hint["labels"]))
     locked = preset != "custom"

@@ -119,8 +119,9 @@ def json_valid(answer: str, reference: str) -> float | None:
     return 1.0
 
 
-def json_keys(answer: str, reference: str) -> float | None:
-    """Share of the reference object's top-level keys present in the answer's object."""
+def _objects(answer: str, reference: str) -> tuple[dict, dict] | None | float:
+    """(reference object, answer object) for the JSON-field metrics; None when the reference is no
+    JSON object (the metric does not apply), 0.0 when the answer is not one (it scores zero)."""
     ref = reference_json(reference)
     if not isinstance(ref, dict) or not ref:
         return None
@@ -128,23 +129,25 @@ def json_keys(answer: str, reference: str) -> float | None:
         value = parse_json(answer)
     except ValueError:
         return 0.0
-    if not isinstance(value, dict):
-        return 0.0
+    return (ref, value) if isinstance(value, dict) else 0.0
+
+
+def json_keys(answer: str, reference: str) -> float | None:
+    """Share of the reference object's top-level keys present in the answer's object."""
+    pair = _objects(answer, reference)
+    if not isinstance(pair, tuple):
+        return pair
+    ref, value = pair
     return sum(key in value for key in ref) / len(ref)
 
 
 def json_fields(answer: str, reference: str) -> float | None:
     """Field accuracy for extraction: share of the reference object's top-level keys whose value the
     answer's object gets right (strings normalized like exact_match; null only equals null)."""
-    ref = reference_json(reference)
-    if not isinstance(ref, dict) or not ref:
-        return None
-    try:
-        value = parse_json(answer)
-    except ValueError:
-        return 0.0
-    if not isinstance(value, dict):
-        return 0.0
+    pair = _objects(answer, reference)
+    if not isinstance(pair, tuple):
+        return pair
+    ref, value = pair
 
     def same(got, want) -> bool:
         if got is None or want is None:

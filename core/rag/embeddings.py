@@ -52,15 +52,6 @@ def model_path() -> Path:
     raise UnavailableError("rag.error_embedder_missing", "rag.error_embedder_missing_hint", package=PACKAGE)
 
 
-def embedder_id() -> str:
-    """Names the model and its version; stored in each index manifest so a new model means a rebuild."""
-    try:
-        version = importlib.metadata.version(PACKAGE)
-    except importlib.metadata.PackageNotFoundError:
-        version = "missing"
-    return f"{MODEL_NAME}@{PACKAGE}=={version}"
-
-
 def get_model():
     """The SentenceTransformer, loaded once per process (thread-safe)."""
     global _model

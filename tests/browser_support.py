@@ -105,3 +105,24 @@ def wait_streamlit_idle(page, timeout: float = 60_000) -> None:
     page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
+
+
+def pick_option(page, key: str, name: str, attempts: int = 4) -> None:
+    """Open the select or multiselect with widget key `key` and click the option `name`.
+
+    A click that lands while Streamlit is still re-rendering the widget opens nothing, so the
+    dropdown is reopened until the option shows (a busy CI machine needs more than one try)."""
+    field = page.locator(f".st-key-{key} [role='combobox']").first
+    option = page.get_by_role("option").filter(has_text=name).first
+    for attempt in range(attempts):
+        wait_streamlit_idle(page)
+        field.click()
+        try:
+            option.wait_for(timeout=10_000)
+        except Exception:
+            if attempt == attempts - 1:
+                raise
+            page.keyboard.press("Escape")
+            continue
+        option.click()
+        return

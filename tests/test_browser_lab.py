@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import browser, browser_page, lab_server, wait_streamlit_idle  # noqa: F401
+from tests.browser_support import browser, browser_page, lab_server, pick_option, wait_streamlit_idle  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -23,9 +23,8 @@ def test_inspector_picks_a_sample_and_draws_the_histogram(lab_server, browser_pa
     page.goto(lab_server.url + "/inspector")
     selector = page.locator(".st-key-inspect_sample")
     selector.wait_for(timeout=60_000)
-    selector.click()
     # Pick the English support sample from the dropdown.
-    page.get_by_role("option").filter(has_text="English").first.click()
+    pick_option(page, "inspect_sample", "English")
     chart = page.locator("[data-testid='stPlotlyChart']").first
     chart.wait_for(timeout=90_000)
     wait_streamlit_idle(page)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser_support import browser, browser_page, lab_server, wait_streamlit_idle  # noqa: F401
+from tests.browser_support import browser, browser_page, lab_server, pick_option, wait_streamlit_idle  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -16,8 +16,7 @@ def test_home_to_decision_and_back(lab_server, browser_page):
     page.locator(".st-key-guide_path_decided a").click()
     page.get_by_role("heading", name="Fine-tune or RAG?").wait_for(timeout=90_000)
     wait_streamlit_idle(page, timeout=90_000)
-    page.locator(".st-key-guide_goals").click()
-    page.get_by_role("option", name="Answer questions from our documents").click()
+    pick_option(page, "guide_goals", "Answer questions from our documents")
     page.keyboard.press("Escape")
     page.get_by_text("RAG — Put your documents behind the model").wait_for(timeout=60_000)
     page.get_by_text("You want answers from your documents").wait_for()

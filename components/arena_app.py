@@ -28,6 +28,10 @@ if str(ROOT) not in sys.path:  # `python components/arena_app.py` puts component
 from core.cpu_threads import sleep_when_idle  # noqa: E402
 
 sleep_when_idle(os.environ)
+from core.paths import subdir, temp_dir  # noqa: E402
+
+# Gradio's copies of every export stay in LAB_HOME (`lab serve` sets it for its children too)
+os.environ.setdefault("GRADIO_TEMP_DIR", str(temp_dir("gradio")))
 
 import gradio as gr  # noqa: E402
 
@@ -38,6 +42,7 @@ from core.arena import questions  # noqa: E402
 from core.arena.battle import N, Battle, default_specs  # noqa: E402
 from core.arena.settings import column_settings  # noqa: E402
 from core.errors import LabError  # noqa: E402
+from core.text_safety import error_html, html_text, md_code, md_escape  # noqa: E402
 from core.i18n import normalize, t  # noqa: E402
 from core.providers import (Answer, ChatSettings, Column, Credentials, check, get_provider,  # noqa: E402
                             list_contestants, stream_columns)
@@ -95,8 +100,11 @@ with gr.Blocks(title="Fine-Tuning Lab — Arena", fill_width=True) as demo:
                         form[f"contestant_{i + 1}"] = pickers[-1]
                         statuses.append(gr.Markdown("", elem_id=f"status-{i + 1}"))
                         headers.append(gr.Markdown("", elem_id=f"header-{i + 1}"))
+                        # Questions and answers are untrusted text: no Markdown, no LaTeX, and the
+                        # content is HTML-escaped in _render (the component still parses HTML).
                         chatbots.append(tr(gr.Chatbot(height=380, label=T("arena.answer_label"),
-                                                      elem_id=f"chat-{i + 1}", buttons=["copy"]),
+                                                      elem_id=f"chat-{i + 1}", buttons=["copy"],
+                                                      render_markdown=False, latex_delimiters=[]),
                                            label="arena.answer_label"))
                         metric_boxes.append(gr.Markdown("", elem_id=f"metrics-{i + 1}"))
                         source_boxes.append(gr.Markdown("", elem_id=f"sources-{i + 1}"))
@@ -170,7 +178,7 @@ def _metrics(b: Battle, i: int, answer: Answer | None, lang: str) -> tuple[str, 
         return f"_{t('arena.hidden_until_vote', lang)}_", ""
     lines = [comparison.metrics_line(answer, lang)] if answer.ttft_s is not None or not answer.error else []
     if answer.error:
-        lines.insert(0, f"⚠️ {answer.error}")
+        lines.insert(0, f"⚠️ {md_escape(answer.error)}")
     return "  \n".join(lines), comparison.sources_markdown(answer, lang)
 
 
@@ -178,7 +186,7 @@ def _header(b: Battle, i: int) -> str:
     letter = b.seat_title(i)
     if letter is None:
         return ""
-    return f"### {letter}" + ("" if b.hidden else f" — `{b.specs[i]}`")
+    return f"### {letter}" + ("" if b.hidden else f" — {md_code(b.specs[i])}")
 
 
 def _render(b: Battle, lang: str, partial: list[str | None], answers: list) -> dict:
@@ -187,7 +195,7 @@ def _render(b: Battle, lang: str, partial: list[str | None], answers: list) -> d
         chat = list(b.display[i])
         if partial[i] is not None:
             chat.append({"role": "assistant", "content": partial[i] or "…"})
-        out[chatbots[i]] = chat
+        out[chatbots[i]] = [{**m, "content": html_text(m["content"])} for m in chat]  # text, never markup
         out[metric_boxes[i]], out[source_boxes[i]] = _metrics(b, i, answers[i], lang)
         out[headers[i]] = _header(b, i)
     return out
@@ -199,7 +207,7 @@ def _vote_visibility(b: Battle) -> dict:
 
 def _gradio_error(err: LabError, lang: str) -> gr.Error:
     """core's LabError -> the message Gradio shows in a toast (STYLE habit #6: convert once at the edge)."""
-    return gr.Error(err.message(lang))
+    return gr.Error(error_html(err, lang))  # the toast renders HTML: the message's parameters are escaped
 
 
 def _answer_all(b: Battle, question: str, settings: list[ChatSettings], creds: Credentials, lang: str):
@@ -290,7 +298,7 @@ def vote(winner: str):
             seats = state.vote(winner)
         except LabError as err:
             raise _gradio_error(err, lang) from err
-        names = ", ".join(f"**{letter}** = `{spec}`" for letter, spec in seats.items())
+        names = ", ".join(f"**{letter}** = {md_code(spec)}" for letter, spec in seats.items())
         return {**_render(state, lang, [None] * N, state.answers), **_vote_visibility(state), session: state,
                 reveal: t("arena.voted", lang, names=names, winner=t(f"arena.winner_{winner}", lang))}
     handler.__name__ = f"vote_{winner.lower()}"
@@ -330,7 +338,7 @@ def pick_run(job_id, lang):
     try:
         held = questions.held_out_questions(job_id)
     except LabError as err:
-        gr.Warning(err.message(lang))
+        gr.Warning(error_html(err, lang))
         return gr.update(samples=[]), gr.update(info=t("arena.held_out_none", lang))
     return (gr.update(samples=[[row["question"]] for row in held.questions], label=t("arena.held_out", lang)),
             gr.update(info=held.note(lang)))
@@ -342,7 +350,7 @@ def describe_contestant(spec, blind_mode, lang):
         return ""
     lang = normalize(lang)
     reason = check(spec, lang=lang)
-    return f"⚠️ {reason}" if reason else f"✓ {t('arena.ready', lang)}"
+    return f"⚠️ {md_escape(reason)}" if reason else f"✓ {t('arena.ready', lang)}"
 
 
 def refresh_contestants(contestant_1, contestant_2, contestant_3, lang):
@@ -407,7 +415,10 @@ def main(argv: list[str] | None = None) -> int:
                         help=t("arena.port_help"))
     args = parser.parse_args(argv)
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    demo.launch(server_name=args.host, server_port=args.port, show_error=True, footer_links=["api"])
+    # Exports are written under LAB_HOME/exports, which is neither the working directory nor the
+    # system temp dir: Gradio serves files only from folders it is told about.
+    demo.launch(server_name=args.host, server_port=args.port, show_error=True, footer_links=["api"],
+                allowed_paths=[str(subdir("exports"))])
     return 0
 
 

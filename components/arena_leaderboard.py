@@ -15,6 +15,7 @@ from core.atomic import write_text
 from core.errors import LabError
 from core.i18n import normalize, t
 from core.paths import subdir
+from core.text_safety import error_html
 
 
 @dataclass
@@ -43,7 +44,7 @@ def show_leaderboard(lang):
     try:
         rows = votes.leaderboard()
     except LabError as err:
-        raise gr.Error(err.message(lang)) from err
+        raise gr.Error(error_html(err, lang)) from err
     table = [{t("arena.lb_contestant", lang): r["contestant"], t("arena.lb_battles", lang): r["battles"],
               t("arena.lb_wins", lang): r["wins"], t("arena.lb_ties", lang): r["ties"],
               t("arena.lb_win_rate", lang): f"{r['win_rate'] * 100:.0f}%" if r.get("win_rate") is not None else "—",

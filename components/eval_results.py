@@ -9,6 +9,7 @@ import streamlit as st
 from core.evaluation import metrics as M
 from core.evaluation.report import fmt, metric_label, power_notes, to_csv, to_html, to_json, verdicts
 from core.i18n import t
+from core.text_safety import md_code, md_escape, md_inline, t_md
 
 FAIL_BELOW = 0.5  # "fails" = below half of the metric's scale (fact recall < 0.5, chrF < 50...)
 
@@ -82,17 +83,17 @@ def render_examples(results: dict, lang: str) -> None:
     rows = filtered_examples(results, how, metric, a, b)
     st.caption(t("eval.filter_count", lang, n=len(rows), total=len(results["examples"])))
     for row in rows[:50]:
-        with st.expander(f"#{row['line']} · {row['question'][:90]}"):
+        with st.expander(f"\\#{row['line']} · {md_inline(row['question'], 90)}"):  # dataset text: escaped
             st.markdown(f"**{t('eval.col_question', lang)}**")
             st.text(row["question"])
             st.markdown(f"**{t('eval.col_reference', lang)}**")
             st.text(row["reference"])
             columns = st.columns(len(specs))
             for column, spec in zip(columns, specs):
-                column.markdown(f"**{spec}** · {metric_label(metric, lang)}: {fmt(metric, row['scores'][spec].get(metric), lang)}")
+                column.markdown(f"{md_code(spec)} · {metric_label(metric, lang)}: {fmt(metric, row['scores'][spec].get(metric), lang)}")
                 column.text(row["answers"][spec] or "—")
                 if row.get("errors", {}).get(spec):
-                    column.warning(row["errors"][spec])
+                    column.warning(md_escape(row["errors"][spec]))
 
 
 def render(results: dict, lang: str, key: str = "eval") -> None:
@@ -107,7 +108,7 @@ def render(results: dict, lang: str, key: str = "eval") -> None:
     st.dataframe(summary_table(results, lang), width="stretch")
     for c in results["contestants"]:
         if c["errors"]:
-            st.warning(t("eval.errors_line", lang, contestant=c["spec"], n=c["errors"], first=c["first_error"]))
+            st.warning(t_md("eval.errors_line", lang, contestant=c["spec"], n=c["errors"], first=c["first_error"]))
     metric = st.selectbox(t("eval.chart_metric", lang), results["metrics"] + ["latency_s", "cost_per_1k"],
                           key=f"{key}_chart_metric", format_func=lambda x: metric_label(x, lang))
     st.plotly_chart(bar_chart(results, metric, lang), key=f"{key}_chart")
@@ -121,10 +122,10 @@ def render(results: dict, lang: str, key: str = "eval") -> None:
     if votes or judged:
         st.subheader(t("eval.preference_title", lang))
         for p in votes:
-            st.write(t("eval.preference_line", lang, b=p["b"], a=p["a"], rate=fmt("p", p["rate"], lang),
+            st.write(t_md("eval.preference_line", lang, b=p["b"], a=p["a"], rate=fmt("p", p["rate"], lang),
                        low=fmt("p", p["ci_low"], lang), high=fmt("p", p["ci_high"], lang), n=p["n"]))
         for p in judged:
-            st.write(t("eval.judge_pair_line", lang, b=p["b"], a=p["a"], wins=p["b_wins"], losses=p["a_wins"], ties=p["ties"]))
+            st.write(t_md("eval.judge_pair_line", lang, b=p["b"], a=p["a"], wins=p["b_wins"], losses=p["a_wins"], ties=p["ties"]))
     st.subheader(t("eval.examples_title", lang))
     render_examples(results, lang)
     st.subheader(t("eval.export_title", lang))

@@ -2,7 +2,9 @@
 
 The arena's "Export" button and anyone scripting comparisons use the same functions. Model text is
 untrusted: the HTML export escapes every model-produced or user-typed string (html.escape), so an
-answer containing <script> shows as text. Files are written atomically under LAB_HOME/exports.
+answer containing <script> shows as text; the Markdown export passes them through
+core.text_safety.md_escape, so no viewer renders their HTML, loads their images or follows their
+`javascript:` links. Files are written atomically under LAB_HOME/exports.
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from core.atomic import write_text
 from core.costs import format_money
 from core.i18n import current_language, format_date, format_number, normalize, t
 from core.paths import subdir
+from core.text_safety import md_code, md_escape, md_inline
 from core.providers.base import Answer
 
 
@@ -70,11 +73,13 @@ def to_markdown(comparison: Comparison, lang: str | None = None) -> str:
            f"## {t('arena.export_question', lang)}", "", _md_quote(comparison.question), ""]
     for column in comparison.columns:
         answer = column.answer
-        heading = _md_safe(column.title) if column.title == column.spec else f"{_md_safe(column.title)} — `{column.spec}`"
+        heading = md_inline(column.title)
+        if column.title != column.spec:
+            heading += f" — {md_code(column.spec)}"
         out += [f"## {heading}", ""]
         if answer.error:
-            out += [f"> ⚠️ {_md_safe(answer.error)}", ""]
-        out += [_md_safe(answer.text.strip()) or f"_{t('arena.export_no_answer', lang)}_", ""]
+            out += [f"> ⚠️ {md_inline(answer.error)}", ""]
+        out += [md_escape(answer.text.strip()) or f"_{t('arena.export_no_answer', lang)}_", ""]
         out += [f"| {t('arena.export_metric', lang)} | {t('arena.export_value', lang)} |", "|---|---|"]
         out += [f"| {label} | {value} |" for label, value in metrics(answer, lang)]
         out.append("")
@@ -108,13 +113,8 @@ def sources_markdown(answer: Answer, lang: str | None = None) -> str:
     return "\n".join(lines)
 
 
-def _md_safe(text: str) -> str:
-    """Markdown viewers render inline HTML: escape <, > and & so model text stays text."""
-    return html.escape(str(text), quote=False)
-
-
 def _md_quote(text: str) -> str:
-    return "\n".join(f"> {line}" if line else ">" for line in _md_safe(text.strip()).splitlines())
+    return "\n".join(f"> {line}" if line.strip() else ">" for line in md_escape(text.strip()).splitlines())
 
 
 _CSS = """body{font-family:system-ui,sans-serif;margin:2rem;color:#1f2328}

@@ -13,11 +13,16 @@ if str(ROOT) not in sys.path:  # `streamlit run lab/app.py` puts lab/ first, not
 
 import streamlit as st  # noqa: E402
 
-from components.shell import language_switch  # noqa: E402
+from components.shell import friendly_errors, language_switch  # noqa: E402
 from core.i18n import t  # noqa: E402
+from core.paths import check_lab_home  # noqa: E402
 
 st.set_page_config(page_title="Fine-Tuning Lab", page_icon="🧪", layout="wide")
 language_switch()
+if not st.session_state.get("lab_home_checked"):  # once per browser session: it writes a probe file
+    with friendly_errors():  # a LAB_HOME that cannot be written, or a full disk: one box, no page starts
+        check_lab_home()
+    st.session_state["lab_home_checked"] = True
 
 HOME = st.Page("home_page.py", title=t("nav.home"), icon="🏠", default=True)  # served at "/"
 PAGES = [

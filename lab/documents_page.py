@@ -8,11 +8,12 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from components.shell import file_uploader, friendly_errors, show_error, use_page_language
+from components.shell import file_uploader, friendly_errors, saved_as_note, show_error, use_page_language
 from core.errors import LabError
 from core.i18n import LANGUAGES, format_number, t
 from core.rag import get_index, sources
-from core.rag.documents import ANY_LANGUAGE, MAX_UPLOAD_BYTES, SUPPORTED_SUFFIXES
+from core.rag.documents import ANY_LANGUAGE, MAX_UPLOAD_BYTES, SUPPORTED_SUFFIXES, safe_name
+from core.text_safety import md_code, md_inline, t_md
 
 lang = use_page_language()  # bound into format_func below: Streamlit may call them outside this run
 st.title(t("rag.page_title"))
@@ -57,17 +58,18 @@ for tab, code in zip(tabs, [*LANGUAGES, None]):
 st.subheader(t("rag.upload_header"))
 files = file_uploader(t("rag.upload_label"), types=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
                       limit_mb=MAX_UPLOAD_BYTES // 2**20, accept_multiple_files=True, key="rag_upload",
-                      help=t("rag.upload_help", limit_mb=MAX_UPLOAD_BYTES // 2**20))
+                      help=t("rag.upload_help"))
 upload_lang = st.selectbox(t("rag.upload_lang_label"), [*LANGUAGES, ANY_LANGUAGE], key="rag_upload_lang",
                            format_func=lambda c: language_name(None if c == ANY_LANGUAGE else c),
                            help=t("rag.upload_lang_help"))
 if st.button(t("rag.upload_button"), key="rag_upload_button", disabled=not files, type="primary"):
     bar, report = progress_bar()
     for number, upload in enumerate(files, start=1):
-        report((number - 1) / len(files), t("rag.progress_file", name=upload.name, n=number, total=len(files)))
+        report((number - 1) / len(files), t_md("rag.progress_file", name=upload.name, n=number, total=len(files)))
         try:
             doc = index.add_document(upload.name, upload.getvalue(), lang=upload_lang, progress=report)
-            st.success(t("rag.upload_done", name=doc.name), icon="✅")
+            st.success(t_md("rag.upload_done", name=doc.name), icon="✅")
+            saved_as_note(doc.name, safe_name(upload.name), upload.name)  # kept beside another file, or cleaned
         except LabError as err:
             show_error(err)  # one bad file must not stop the others
     bar.empty()
@@ -83,7 +85,7 @@ if uploaded:
         st.session_state["rag_pending_delete"] = target
     pending = st.session_state.get("rag_pending_delete")
     if pending in names:
-        st.warning(t("rag.delete_confirm_text", name=names[pending]), icon="⚠️")
+        st.warning(t_md("rag.delete_confirm_text", name=names[pending]), icon="⚠️")
         yes, no = st.columns(2)
         if yes.button(t("rag.delete_confirm"), key="rag_delete_confirm", type="primary"):
             with friendly_errors():
@@ -125,7 +127,7 @@ if st.button(t("rag.search_button"), key="rag_search_button", disabled=not query
         st.info(t("rag.search_empty"), icon="🔍")
     for source, hit in zip(sources(hits), hits):
         with st.container(border=True):
-            st.markdown(f"**[{source['n']}] {source['title']}** · `{source['doc_id']}`")
+            st.markdown(f"**[{source['n']}] {md_inline(source['title'])}** · {md_code(source['doc_id'])}")
             st.caption(t("rag.hit_meta", score=format_number(hit.score, decimals=3), chunk=hit.chunk_id))
             st.text(source["snippet"])
             with st.expander(t("rag.hit_full")):

@@ -21,6 +21,7 @@ from components.shell import friendly_errors, use_page_language  # noqa: E402
 from core.evaluation import job as eval_job  # noqa: E402
 from core.evaluation.run import EvalConfig, MAX_CONTESTANTS, default_metrics  # noqa: E402
 from core.i18n import t  # noqa: E402
+from core.text_safety import t_md  # noqa: E402
 from core.jobs import runner  # noqa: E402
 from core.providers import Credentials, list_contestants  # noqa: E402
 
@@ -83,14 +84,14 @@ def progress_panel(job_id: str, was_finished: bool) -> None:
     done, total, spec = eval_job.progress_of(current)
     if not current.finished:
         st.progress(done / total if total else 0.0,
-                    text=t("eval.progress", i=done, n=total, contestant=spec or "…") if total else t("eval.starting"))
+                    text=t_md("eval.progress", i=done, n=total, contestant=spec or "…") if total else t("eval.starting"))
         if st.button(t("eval.stop"), key="eval_stop"):
             runner.stop(job_id)
             st.rerun()
     elif current.status == "succeeded":
         st.success(t("eval.done", n=(current.result or {}).get("n_examples", 0)))
     else:
-        st.warning(t("eval.not_finished", status=t(f"eval.status_{current.status}"), error=current.error or ""))
+        st.warning(t_md("eval.not_finished", status=t(f"eval.status_{current.status}"), error=current.error or ""))
         if st.button(t("eval.resume"), key="eval_resume", help=t("eval.resume_help")):
             runner.resume(job_id, env=job_env())
             st.rerun()

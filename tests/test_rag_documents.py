@@ -26,11 +26,11 @@ def test_txt_md_and_pdf_are_stored_per_language_and_read_back(lab_home):
     assert leftovers == []  # atomic writes leave no temp files behind
 
 
-def test_windows_1252_text_is_accepted_and_a_same_name_upload_replaces():
-    documents.save_upload("a.txt", "Preço: R$ 149".encode("cp1252"), "c2", "pt-BR")
+def test_windows_1252_text_is_accepted_and_a_same_name_upload_is_kept_beside_the_first():
+    first = documents.save_upload("a.txt", "Preço: R$ 149".encode("cp1252"), "c2", "pt-BR")
     doc = documents.save_upload("a.txt", b"new version", "c2", "pt-BR")
-    assert documents.read_text(doc) == "new version"
-    assert len(documents.uploaded_documents("c2")) == 1
+    assert documents.read_text(doc) == "new version" and documents.read_text(first) == "Preço: R$ 149"
+    assert doc.name != "a.txt" and len(documents.uploaded_documents("c2")) == 2
 
 
 def error_of(name, data):

@@ -52,7 +52,8 @@ def test_events_are_json_lines_and_a_partial_line_waits(tmp_path):
     with open(run / "events.jsonl", "ab") as handle:
         handle.write(b'ep": 2, "train_loss": 0.5}\nnot json\n')
     more, offset2 = events.read_events(run, offset)
-    assert [e["step"] for e in more] == [2] and offset2 > offset
+    assert [e["step"] for e in more if e["kind"] == "metric"] == [2] and offset2 > offset
+    assert [e.get("skipped_line") for e in more if e["kind"] == "log"] == [4]  # "not json": skipped with a note
     assert events.summarize(got + more)["train_loss"] == 0.5
     with pytest.raises(ValueError):
         events.append_event(run, "nonsense")

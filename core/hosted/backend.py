@@ -158,8 +158,8 @@ def cancel(job: Any, typed: Mapping[str, Any] | None = None) -> None:
 def cancel_remote(job_id: str, typed: Mapping[str, Any] | None = None):
     """Cancel button: cancel at the provider with the session's key, then stop the watcher."""
     job = runner.require_job(job_id)
-    if job.status not in registry.TERMINAL:
-        cancel(job, typed)
+    if job.status not in registry.TERMINAL or job.status == registry.INTERRUPTED:
+        cancel(job, typed)  # an interrupted job may still run at the provider
     return runner.stop(job_id)
 
 

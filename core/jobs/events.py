@@ -9,6 +9,11 @@ Every event has "time" (Unix seconds) and "kind":
 Writers open-append-write-close each line with one os.write on an O_APPEND descriptor, so lines from
 several processes never interleave and a reader sees at most one partial line at the end, which
 it leaves for the next read (offset-based, like `tail -f`). Pages re-read from their last offset.
+
+A line cut short for good (a writer killed mid-write, a full disk) is followed by the next writer's
+line on the same row: the reader keeps the whole event that starts after the cut, skips the broken
+part and reports it as a warning "log" event (kind "log", "skipped_line": line number), so the run
+monitor says what was lost instead of silently showing less.
 """
 from __future__ import annotations
 
@@ -44,18 +49,65 @@ def append_event(run_dir: str | Path, kind: str, **fields: Any) -> dict:
     event.update({key: _clean(value) for key, value in fields.items()})
     line = (json.dumps(event, ensure_ascii=False, default=str) + "\n").encode("utf-8")
     path = events_path(run_dir)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
     try:
-        os.write(fd, line)  # one write on O_APPEND: the whole line lands at the end, atomically
-    finally:
-        os.close(fd)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        try:
+            written = os.write(fd, line)  # one write on O_APPEND: the whole line lands at the end, atomically
+            while written < len(line):  # a short write (nearly full disk): finish the line
+                written += os.write(fd, line[written:])
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        from core.paths import DISK_FULL, storage_error
+
+        if exc.errno in DISK_FULL:
+            raise storage_error(exc, path.parent) from None
+        raise
     return event
+
+
+_EVENT_START = b'{"time": '  # how append_event's json.dumps begins every line
+
+
+def _parse_line(raw: bytes) -> tuple[dict | None, bool]:
+    """(event, damaged): a whole event, or the last whole event after a cut-off start."""
+    try:
+        event = json.loads(raw)
+        return (event, False) if isinstance(event, dict) else (None, True)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        pass
+    start = raw.rfind(_EVENT_START)
+    if start > 0:
+        try:
+            event = json.loads(raw[start:])
+            if isinstance(event, dict):
+                return event, True
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            pass
+    return None, True
+
+
+def _skipped_note(path: Path, offset: int, line_no: int, when: float | None) -> dict:
+    """The warning event standing for a damaged line (1-based line number in the file)."""
+    from core.i18n import t
+
+    first = 1
+    if offset:  # rare (a damaged line): count the lines before this read's start
+        try:
+            with open(path, "rb") as handle:
+                first += handle.read(offset).count(b"\n")
+        except OSError:
+            pass
+    number = first + line_no
+    return {"time": when or 0.0, "kind": "log", "level": "warning", "skipped_line": number,
+            "message": t("common.events_line_skipped", line=number, file=str(path))}
 
 
 def read_events(run_dir: str | Path, offset: int = 0) -> tuple[list[dict], int]:
     """Events after byte `offset`, and the offset to continue from. A trailing line without its
-    newline (a write in progress) is not consumed; lines that are not valid JSON are skipped."""
+    newline (a write in progress) is not consumed; a damaged line is skipped (keeping a whole event
+    glued after it) and stands in the list as a warning "log" event with its line number."""
     path = events_path(run_dir)
     try:
         with open(path, "rb") as handle:
@@ -67,14 +119,14 @@ def read_events(run_dir: str | Path, offset: int = 0) -> tuple[list[dict], int]:
     if end < 0:
         return [], offset
     events = []
-    for raw in chunk[: end + 1].splitlines():
+    for line_no, raw in enumerate(chunk[: end + 1].split(b"\n")[:-1]):
         if not raw.strip():
             continue
-        try:
-            event = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            continue
-        if isinstance(event, dict):
+        event, damaged = _parse_line(raw)
+        if damaged:
+            when = event.get("time") if event else (events[-1].get("time") if events else None)
+            events.append(_skipped_note(path, offset, line_no, when))
+        if event is not None:
             events.append(event)
     return events, offset + end + 1
 

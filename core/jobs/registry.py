@@ -9,6 +9,7 @@ secrets (create_job refuses obvious secret names; secrets reach a worker only th
 """
 from __future__ import annotations
 
+import errno
 import json
 import re
 import secrets as _secrets
@@ -19,16 +20,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
-from core.paths import lab_home, subdir
+from core.paths import lab_home, storage_error, subdir
 
-QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, PAUSED = (
-    "queued", "running", "succeeded", "failed", "cancelled", "paused")
-TERMINAL = frozenset({SUCCEEDED, FAILED, CANCELLED})
+QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLED, PAUSED, INTERRUPTED = (
+    "queued", "running", "succeeded", "failed", "cancelled", "paused", "interrupted")
+# interrupted: the worker went away with the lab (a restart, a reboot, a container stop), not by a
+# fault of the run; it ends the run like failed does (nothing runs it any more) and Resume continues it.
+TERMINAL = frozenset({SUCCEEDED, FAILED, CANCELLED, INTERRUPTED})
 # Jobs that produce a model (the Training page's runs, the arena's contestants); "eval" jobs measure them.
 TRAINING_BACKENDS = ("local", "openai", "azure")
 # Any status that is not queued, paused or terminal counts as active (hosted backends may add their
 # own, e.g. "validating_files"): an active job occupies its lane and should have a live worker.
-RESUMABLE = frozenset({FAILED, CANCELLED, PAUSED})
+RESUMABLE = frozenset({FAILED, CANCELLED, PAUSED, INTERRUPTED})
 
 _SECRET_NAME = re.compile(r"(api[_-]?key|secret|password|authorization|bearer)", re.I)
 _FIELDS = ("backend", "status", "lane", "params", "pid", "pid_created", "created_at", "queued_at",
@@ -108,28 +111,43 @@ def db_path() -> Path:
     return lab_home() / "jobs.sqlite3"
 
 
+# sqlite's primary result codes (the low byte of sqlite_errorcode) that mean the disk, not the lab
+_SQLITE_STORAGE = {13: errno.ENOSPC,   # SQLITE_FULL: database or disk is full
+                   8: errno.EROFS,     # SQLITE_READONLY
+                   14: errno.EACCES}   # SQLITE_CANTOPEN
+
+
 @contextmanager
 def connect(immediate: bool = False) -> Iterator[sqlite3.Connection]:
     """A short-lived connection in autocommit mode; `immediate` wraps the block in BEGIN IMMEDIATE
-    (takes the write lock at once, so a read-check-write sequence is atomic across processes)."""
-    conn = sqlite3.connect(db_path(), timeout=30, isolation_level=None)
+    (takes the write lock at once, so a read-check-write sequence is atomic across processes).
+    A full disk or a registry that cannot be written is core.paths.storage_error (one clear line)."""
+    path = db_path()
     try:
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA busy_timeout=30000")
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.executescript(_SCHEMA)
-        if immediate:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
+        conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+            if immediate:
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:  # sqlite may have rolled back itself (SQLITE_FULL)
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            else:
                 yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-        else:
-            yield conn
-    finally:
-        conn.close()
+        finally:
+            conn.close()
+    except sqlite3.OperationalError as exc:
+        code = _SQLITE_STORAGE.get((getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF)
+        if code is None:
+            raise
+        raise storage_error(OSError(code, str(exc)), path.parent) from None
 
 
 def _row_to_job(row: sqlite3.Row) -> Job:

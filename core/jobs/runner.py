@@ -29,9 +29,9 @@ from core.errors import InputError
 from core.i18n import t
 from core.jobs import registry
 from core.jobs.events import append_event
-from core.jobs.registry import (CANCELLED, FAILED, QUEUED, RESUMABLE, RUNNING, TERMINAL, Job,
-                                is_active)
-from core.paths import REPO_ROOT, lab_home
+from core.jobs.registry import (CANCELLED, FAILED, INTERRUPTED, QUEUED, RESUMABLE, RUNNING, TERMINAL,
+                                Job, is_active)
+from core.paths import REPO_ROOT, lab_home, temp_dir
 
 BACKEND_MODULES = {
     "local": "core.training.backend",
@@ -113,15 +113,16 @@ def resume(job_id: str, env: dict | None = None) -> Job:
 
 
 def refresh() -> dict:
-    """Mark dead workers failed, then start the next queued job of each free lane.
-    Returns {"failed": [ids], "started": [ids]}."""
-    report = {"failed": [], "started": []}
+    """Mark dead workers failed (interrupted when they died with the machine, i.e. started before
+    the last boot), then start the next queued job of each free lane.
+    Returns {"failed": [ids], "interrupted": [ids], "started": [ids]}."""
+    report = {"failed": [], "interrupted": [], "started": []}
     for job in registry.list_jobs():
         if job.status in TERMINAL or job.status == QUEUED:
             continue
         if job.pid is None:
             if job.active and time.time() - (job.started_at or job.queued_at) > STARTING_GRACE_S:
-                if _fail(job, t("train.job_never_started")):
+                if end_job(job, FAILED, t("train.job_never_started")):
                     report["failed"].append(job.id)
             continue
         if _alive(job.pid, job.pid_created):
@@ -130,11 +131,15 @@ def refresh() -> dict:
         if job.status == registry.PAUSED:  # a paused job without a watcher stays paused, resumable
             registry.update_job(job.id, pid=None, pid_created=None)
             continue
+        if started_before_boot(job):
+            if end_job(job, INTERRUPTED, t("train.job_interrupted_reboot")):
+                report["interrupted"].append(job.id)
+            continue
         reason = t("train.job_worker_died")
         tail = stderr_tail(job.run_dir)
         if tail:
             reason = f"{reason}\n{tail}"
-        if _fail(job, reason):
+        if end_job(job, FAILED, reason):
             report["failed"].append(job.id)
     for lane in _lanes_with_queue():
         job = _claim_next(lane)
@@ -164,15 +169,28 @@ def worker_command(job_id: str) -> list[str]:
     return [sys.executable, "-m", "core.jobs.worker", job_id]
 
 
-# --- internals ---------------------------------------------------------------------------------
-
-def _fail(job: Job, reason: str) -> bool:
-    changed = registry.update_job(job.id, expect_status=job.status, status=FAILED,
+def end_job(job: Job, status: str, reason: str) -> bool:
+    """Compare-and-set an active job to `status` (failed, interrupted) with a reason, and log it.
+    False when its status changed under us (a worker's own final word, a stop(), wins)."""
+    changed = registry.update_job(job.id, expect_status=job.status, status=status,
                                   finished_at=time.time(), error=reason, pid=None, pid_created=None)
     if changed is not None:
-        append_event(job.run_dir, "status", status=FAILED, error=reason)
+        append_event(job.run_dir, "status", status=status, error=reason)
         return True
     return False
+
+
+def worker_alive(job: Job) -> bool:
+    return job.pid is not None and _alive(job.pid, job.pid_created)
+
+
+def started_before_boot(job: Job) -> bool:
+    """The worker was started before this machine last booted: a reboot ended it, not a fault."""
+    started = job.started_at or job.pid_created
+    return started is not None and started < psutil.boot_time()
+
+
+# --- internals ---------------------------------------------------------------------------------
 
 
 def _alive(pid: int, created: float | None) -> bool:
@@ -246,6 +264,7 @@ def _spawn(job: Job) -> None:
     env = dict(os.environ)
     env.update(_pending_env.pop(job.id, {}))
     env["LAB_HOME"] = str(lab_home())
+    env["TMPDIR"] = str(temp_dir())  # the libraries' temporary files stay under LAB_HOME too
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     env.setdefault("PYTHONUNBUFFERED", "1")
     env.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -257,7 +276,7 @@ def _spawn(job: Job) -> None:
                                     stdin=subprocess.DEVNULL, stdout=out, stderr=err,
                                     start_new_session=True, close_fds=True)
     except OSError as exc:
-        _fail(job, t("train.job_spawn_failed", reason=str(exc)))
+        end_job(job, FAILED, t("train.job_spawn_failed", reason=str(exc)))
         return
     _children[job.id] = proc
     try:

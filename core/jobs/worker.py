@@ -21,6 +21,7 @@ from core.i18n import set_language, t
 from core.jobs import registry, runner
 from core.jobs.events import append_event
 from core.jobs.registry import FAILED, SUCCEEDED, is_active
+from core.paths import DISK_FULL, storage_error
 
 
 def _finish(job_id: str, status: str, **fields) -> bool:
@@ -46,6 +47,13 @@ def run(job_id: str) -> int:
     def emit(kind: str, **fields):
         return append_event(run_dir, kind, **fields)
 
+    def last_word(status: str, **fields) -> None:
+        """The final status event; on a disk that is still full the registry row carries it alone."""
+        try:
+            emit("status", status=status, **fields)
+        except LabError:
+            pass
+
     code = 1
     try:
         module = importlib.import_module(runner.BACKEND_MODULES[job.backend])
@@ -56,12 +64,20 @@ def run(job_id: str) -> int:
     except LabError as err:
         reason = err.message()
         if _finish(job_id, FAILED, error=reason):
-            emit("status", status=FAILED, error=reason)
+            last_word(FAILED, error=reason)
+    except OSError as exc:
+        # A full disk in the middle of a library's own save (the Trainer's checkpoints): the reason
+        # names the folder and the fix instead of a traceback line.
+        traceback.print_exc()
+        reason = (storage_error(exc, run_dir.parent).message() if exc.errno in DISK_FULL
+                  else t("train.job_crashed", reason=f"{type(exc).__name__}: {exc}"))
+        if _finish(job_id, FAILED, error=reason):
+            last_word(FAILED, error=reason)
     except BaseException as exc:  # noqa: BLE001 - any crash must end up as a readable reason
         traceback.print_exc()
         reason = t("train.job_crashed", reason=f"{type(exc).__name__}: {exc}")
         if _finish(job_id, FAILED, error=reason):
-            emit("status", status=FAILED, error=reason)
+            last_word(FAILED, error=reason)
         if isinstance(exc, KeyboardInterrupt):
             code = 130
     finally:

@@ -5,23 +5,24 @@
 - Uploaded: .txt, .md and .pdf files, checked here before anything is stored (size, emptiness,
   encoding, PDF readable and with a text layer), then written atomically under
   LAB_HOME/rag/<collection>/docs/<lang>/<file name>, where <lang> is en, pt-BR or "any" (a document
-  searched whatever the question's language). Uploading a file with the same name replaces it.
+  searched whatever the question's language). A collection is shared by every session, so uploads
+  go through core.uploads: the same bytes again are the same file, and a name that holds other bytes
+  is never replaced (the new file is kept as "<stem>-<hash><suffix>" and the page says so).
 
 doc_id is "<source>/<lang>/<file name>", e.g. "bundled/en/faq.md" or "uploaded/any/manual.pdf":
 stable, readable, and unique inside a collection.
 """
 from __future__ import annotations
 
-import hashlib
 import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.atomic import write_bytes
 from core.errors import InputError
 from core.i18n import LANGUAGES, normalize
 from core.paths import ASSETS, lab_home
+from core.uploads import Stored, clean_base, file_hash, store_bytes  # noqa: F401 (file_hash: used by core.rag.index)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".pdf")
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024  # 20 MiB a file: a long policy PDF, not a scanned book
@@ -113,18 +114,10 @@ def list_documents(collection: str = DEFAULT_COLLECTION, folder: Path | None = N
     return bundled + uploaded_documents(collection, folder)
 
 
-def file_hash(path: Path) -> str:
-    """sha256 of the file's bytes, read in 1 MiB blocks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def safe_name(name: str) -> str:
-    """Keep the base name, replace odd characters, lower-case the suffix; refuse other types."""
-    base = Path(str(name).replace("\\", "/")).name.strip()
+    """Keep the base name (no folders, no control characters), replace odd characters, lower-case
+    the suffix; refuse other types."""
+    base = clean_base(name)
     stem, suffix = Path(base).stem, Path(base).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputError("rag.error_file_type", "rag.error_file_type_hint", name=base or str(name),
@@ -197,12 +190,17 @@ def validate_upload(name: str, data: bytes) -> str:
 def save_upload(name: str, data: bytes, collection: str = DEFAULT_COLLECTION,
                 lang: str | None = None, folder: Path | None = None) -> Document:
     """Validate and store one uploaded file (atomically). lang None or "any": every language."""
+    return store_upload(name, data, collection, lang, folder)[0]
+
+
+def store_upload(name: str, data: bytes, collection: str = DEFAULT_COLLECTION, lang: str | None = None,
+                 folder: Path | None = None) -> tuple[Document, Stored]:
+    """save_upload, also saying how it was stored (Stored.renamed: kept beside a different file)."""
     clean = validate_upload(name, data)
     lang_folder = _lang_folder(lang)
     root = (folder / "docs") if folder else docs_dir(collection)
-    path = root / lang_folder / clean
-    write_bytes(path, data)
-    return _document(path, "uploaded", None if lang_folder == ANY_LANGUAGE else lang_folder)
+    stored = store_bytes(data, root / lang_folder, clean)
+    return _document(stored.path, "uploaded", None if lang_folder == ANY_LANGUAGE else lang_folder), stored
 
 
 def delete_upload(doc_id: str, collection: str = DEFAULT_COLLECTION, folder: Path | None = None) -> None:

@@ -6,18 +6,25 @@ import hashlib
 import streamlit as st
 
 from components.shell import file_uploader
+from components.workshop import workshop_mode
 from core.atomic import write_bytes
 from core.evaluation import metrics as M
 from core.evaluation.dataset import RUN_PREFIX, bundled_sets, load_examples, resolve_set
 from core.evaluation.judge import default_rubric
 from core.evaluation.report import metric_label
+from core.guide.concepts import linked_help
 from core.i18n import t
 from core.jobs import registry
 from core.paths import subdir
+from core.training import tracking
 from core.training.data import held_out_path
 
 UPLOAD_LIMIT_MB = 50
 SOURCES = ("bundled", "held_out", "upload")
+# The settings' defaults, also what workshop mode runs with (no boxes shown): the first 10 examples,
+# enough for a first comparison in a few minutes on 2 CPU cores (2 contestants × 10 answers).
+DEFAULTS = {"limit": 0, "max_tokens": 128, "batch_size": 8, "copy_bias": 0.0, "rag_k": 3, "gpu_usd_per_hour": 0.0}
+WORKSHOP_LIMIT = 10
 
 
 def runs_with_held_out() -> list:
@@ -41,8 +48,9 @@ def choose_set(lang: str) -> tuple[str | None, list]:
         st.session_state["eval_source"], st.session_state["eval_bundled"] = "bundled", preset
     elif preset and str(preset).startswith(RUN_PREFIX):
         st.session_state["eval_source"], st.session_state["eval_run"] = "held_out", str(preset)[len(RUN_PREFIX):]
-    source = st.radio(t("eval.source_label"), SOURCES, key="eval_source", horizontal=True,
-                      format_func=lambda s: t(f"eval.source_{s}", lang), help=t("eval.source_help"))
+    source = "bundled" if workshop_mode() else st.radio(
+        t("eval.source_label"), SOURCES, key="eval_source", horizontal=True,
+        format_func=lambda s: t(f"eval.source_{s}", lang), help=t("eval.source_help"))
     data = None
     if source == "bundled":
         default = next((i for i in sets if sets[i]["language"] == lang), next(iter(sets)))
@@ -72,33 +80,46 @@ def choose_set(lang: str) -> tuple[str | None, list]:
 
 
 def settings_form(lang: str, defaults: list[str]) -> dict:
-    """Metrics, generation settings and the optional judge, as EvalConfig keyword arguments."""
+    """Metrics, generation settings and the optional judge, as EvalConfig keyword arguments.
+    Workshop mode shows none of them: the set's default metrics on its first WORKSHOP_LIMIT examples."""
+    if workshop_mode():
+        st.caption(t("guide.workshop.eval_defaults", n=WORKSHOP_LIMIT,
+                     metrics=", ".join(metric_label(m, lang) for m in defaults if m != "judge")))
+        return {**DEFAULTS, "metrics": [m for m in defaults if m != "judge"] or None, "limit": WORKSHOP_LIMIT,
+                "judge": None, "rubric": None}
     st.session_state.setdefault("eval_metrics", [m for m in defaults if m != "judge"])
     metrics = st.multiselect(t("eval.metrics_label"), [m for m in M.QUALITY if m != "judge"], key="eval_metrics",
-                             format_func=lambda m: metric_label(m, lang), help=t("eval.metrics_help"))
+                             format_func=lambda m: metric_label(m, lang),
+                             help=linked_help("eval_metrics", t("eval.metrics_help")))
     with st.expander(t("eval.settings_title")):
         left, mid, right = st.columns(3)
-        limit = left.number_input(t("eval.limit_label"), min_value=0, value=0, step=5, key="eval_limit",
+        limit = left.number_input(t("eval.limit_label"), min_value=0, value=DEFAULTS["limit"], step=5, key="eval_limit",
                                   help=t("eval.limit_help"))
-        max_tokens = mid.number_input(t("eval.max_tokens_label"), min_value=8, max_value=2048, value=128, step=16,
-                                      key="eval_max_tokens", help=t("eval.max_tokens_help"))
-        batch_size = right.number_input(t("eval.batch_size_label"), min_value=1, max_value=32, value=8,
+        max_tokens = mid.number_input(t("eval.max_tokens_label"), min_value=8, max_value=2048, value=DEFAULTS["max_tokens"],
+                                      step=16, key="eval_max_tokens",
+                                      help=linked_help("eval_max_tokens", t("eval.max_tokens_help")))
+        batch_size = right.number_input(t("eval.batch_size_label"), min_value=1, max_value=32, value=DEFAULTS["batch_size"],
                                         key="eval_batch_size", help=t("eval.batch_size_help"))
-        copy_bias = left.number_input(t("eval.copy_bias_label"), min_value=0.0, max_value=10.0, value=0.0, step=0.5,
-                                      key="eval_copy_bias", help=t("eval.copy_bias_help"))
-        rag_k = mid.number_input(t("eval.rag_k_label"), min_value=1, max_value=10, value=3, key="eval_rag_k",
-                                 help=t("eval.rag_k_help"))
-        gpu = right.number_input(t("eval.gpu_price_label"), min_value=0.0, value=0.0, step=0.1, key="eval_gpu",
-                                 help=t("eval.gpu_price_help"))
+        copy_bias = left.number_input(t("eval.copy_bias_label"), min_value=0.0, max_value=10.0, value=DEFAULTS["copy_bias"],
+                                      step=0.5, key="eval_copy_bias",
+                                      help=linked_help("eval_copy_bias", t("eval.copy_bias_help")))
+        rag_k = mid.number_input(t("eval.rag_k_label"), min_value=1, max_value=10, value=DEFAULTS["rag_k"], key="eval_rag_k",
+                                 help=linked_help("eval_rag_k", t("eval.rag_k_help")))
+        gpu = right.number_input(t("eval.gpu_price_label"), min_value=0.0, value=DEFAULTS["gpu_usd_per_hour"], step=0.1,
+                                 key="eval_gpu", help=t("eval.gpu_price_help"))
     with st.expander(t("eval.judge_title")):
         judge = st.text_input(t("eval.judge_label"), key="eval_judge", placeholder="openai:gpt-4o-mini",
-                              help=t("eval.cli_judge_help")).strip() or None
+                              help=linked_help("eval_judge", t("eval.cli_judge_help"))).strip() or None
         rubric = st.text_area(t("eval.rubric_label"), value=default_rubric(lang), key="eval_rubric", height=160,
-                              help=t("eval.rubric_help"))
+                              help=linked_help("eval_rubric", t("eval.rubric_help")))
+    trackers = st.multiselect(t("train.field.tracking"), tracking.installed(), key="eval_tracking",
+                              format_func=tracking.label, help=t("train.help.tracking_eval"),
+                              placeholder=t("train.tracking_placeholder"))
     chosen = list(metrics) + (["judge"] if judge else [])
     return {"metrics": chosen or None, "limit": int(limit) or None, "max_tokens": int(max_tokens),
             "batch_size": int(batch_size), "copy_bias": float(copy_bias), "rag_k": int(rag_k),
-            "gpu_usd_per_hour": float(gpu), "judge": judge, "rubric": rubric if judge else None}
+            "gpu_usd_per_hour": float(gpu), "judge": judge, "rubric": rubric if judge else None,
+            "tracking": list(trackers)}
 
 
 def job_env() -> dict:

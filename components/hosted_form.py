@@ -21,6 +21,7 @@ from core.i18n import format_number, t
 from core.openai_edge import DEFAULT_AZURE_API_VERSION, TYPED_KEYS, normalize_backend, provider_name, resolve_credentials
 from core.paths import subdir
 from core.secrets import get_secret, mask
+from core.training import tracking
 
 NONE = "—"
 
@@ -122,6 +123,9 @@ def _settings_form(backend: str, files: list[str]) -> None:
         batch = _number(h2, "batch_size", backend)
         lr = _number(h3, "learning_rate_multiplier", backend)
         beta = _number(h4, "beta", backend)
+        trackers = st.multiselect(t("train.field.tracking"), tracking.installed(), key=f"hosted_tracking_{backend}",
+                                  format_func=tracking.label, help=t("train.help.tracking"),
+                                  placeholder=t("train.tracking_placeholder"))
         confirm = st.checkbox(t("hosted.form.confirm_billing", provider=provider_name(backend)),
                               key=f"hosted_confirm_{backend}")
         submitted = st.form_submit_button(t("hosted.form.submit", provider=provider_name(backend)),
@@ -136,7 +140,7 @@ def _settings_form(backend: str, files: list[str]) -> None:
         validation_file=None if validation == NONE else validation, suffix=suffix or None,
         seed=int(seed) if seed is not None else None, n_epochs=int(epochs) if epochs else None,
         batch_size=int(batch) if batch else None, learning_rate_multiplier=lr or None,
-        beta=beta if method == "dpo" else None,
+        beta=beta if method == "dpo" else None, tracking=tuple(trackers),
     )
     _submit(config)
 

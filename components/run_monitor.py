@@ -12,12 +12,14 @@ from pathlib import Path
 
 import streamlit as st
 
+from components import dpo_chart
 from components.run_charts import enough_points, loss_figure
 from components.shell import friendly_errors, use_page_language
 from core.i18n import format_date, format_duration, format_number, t
+from core.text_safety import md_escape, md_inline, t_md
 
 STATUS_ICON = {"queued": "⏳", "running": "🏃", "succeeded": "✅", "failed": "❌", "cancelled": "⏹️",
-               "paused": "⏸️"}
+               "paused": "⏸️", "interrupted": "🔌"}
 MAX_LOG_LINES = 200
 
 
@@ -194,7 +196,7 @@ def _body(job_id: str):
     summary = summarize(events)
     name = " · ".join(part for part in (job_name(job), dataset_name(job)) if part)
     st.markdown(t("train.monitor_header", job_id=job.id, backend=t(f"train.backend.{job.backend}"),
-                  status=status_label(job.status), name=f" · {name}" if name else ""))
+                  status=status_label(job.status), name=f" · {md_inline(name)}" if name else ""))
     if job.status == "queued":
         st.info(t("train.monitor_queued", lane=job.lane))
     if job.backend == "local":
@@ -204,7 +206,7 @@ def _body(job_id: str):
         _hosted_controls(job)
     if job.error and job.status in ("failed", "cancelled"):
         first, _, rest = job.error.partition("\n")
-        (st.error if job.status == "failed" else st.warning)(first)
+        (st.error if job.status == "failed" else st.warning)(md_escape(first))
         if rest.strip():
             with st.expander(t("train.monitor_error_details")):
                 st.code(rest, language=None)
@@ -213,12 +215,15 @@ def _body(job_id: str):
         st.plotly_chart(loss_figure(events), key=f"train_chart_{job_id}", use_container_width=True)
     else:
         st.info(t("train.chart_too_few"), icon="📉")
+    if dpo_chart.has_rewards(events):  # a local DPO run: its reward margin, chosen and rejected rewards
+        st.plotly_chart(dpo_chart.reward_figure(events), key=f"train_rewards_{job_id}", use_container_width=True)
     if job.status == "succeeded":
         result = job.result or {}
         if result.get("adapter_dir"):
-            st.success(t("train.monitor_done_local", adapter=result["adapter_dir"], job_id=job.id))
+            st.success(t_md("train.monitor_done_local", adapter=result["adapter_dir"], job_id=job.id))
         elif result.get("fine_tuned_model"):
-            st.success(t("train.monitor_done_hosted", model=result["fine_tuned_model"], job_id=job.id))
+            st.success(t_md("train.monitor_done_hosted", model=result["fine_tuned_model"], job_id=job.id))
+    _tracking(job)
     lines = _log_lines(events)
     with st.expander(t("train.monitor_log", count=len(lines)), expanded=job.active):
         if lines:
@@ -226,6 +231,16 @@ def _body(job_id: str):
         else:
             st.caption(t("train.monitor_log_empty"))
     return job
+
+
+def _tracking(job) -> None:
+    """Where the run's metrics also went (TensorBoard folder, MLflow run...), as text to copy."""
+    from core.training.tracking import where_lines
+
+    lines = where_lines(job.run_dir)
+    if lines:
+        st.caption(t("train.monitor_tracking"))
+        st.code("\n".join(lines), language=None, wrap_lines=True)
 
 
 @st.fragment(run_every=2)
@@ -264,6 +279,7 @@ RUNS_TABLE = "train_runs_table"
 
 def _rows(jobs) -> list[dict]:
     from core.jobs.events import read_all, summarize
+    from core.training.tracking import where_lines
 
     rows = []
     for job in jobs:
@@ -282,6 +298,7 @@ def _rows(jobs) -> list[dict]:
             t("train.col_progress"): progress_text(job, summary),
             t("train.col_train_loss"): result.get("final_train_loss", summary.get("train_loss")),
             t("train.col_eval_loss"): result.get("final_eval_loss", summary.get("eval_loss")),
+            t("train.col_tracking"): " · ".join(where_lines(job.run_dir, short=True)),
         })
     return rows
 

@@ -12,16 +12,20 @@ from pathlib import Path
 import streamlit as st
 
 from components.shell import file_uploader, friendly_errors, show_error
+from components.workshop import workshop_note
 from core.dataset.samples import list_samples
 from core.dataset.store import MAX_UPLOAD_MB, save_upload
 from core.errors import LabError
 from core.i18n import current_language, format_duration, format_number, t
 from core.paths import subdir
+from core.text_safety import t_md
 from core.guide.concepts import CONTROL_CONCEPTS, concept_help
 from core.training.config import GROUPS, PRESETS, LocalTrainConfig, field_specs, suggest_preset
 
 UPLOAD = "__upload__"
 FORM_FIELDS = [spec for spec in field_specs() if spec["name"] not in ("dataset", "preset")]
+KEEP_ON_PRESET = ("tracking",)  # not a preset's business: a chosen tracker stays when the preset changes
+UNLOCKED = ("model", "tracking")  # editable under every preset
 
 
 def _dataset_options(last_used: str | None) -> dict[str, str]:
@@ -101,7 +105,7 @@ def _validate(path: str, model: str) -> bool:
     if report.has_errors:
         st.error(t("train.dataset_has_errors", count=report.severity_counts.get("error", 0)))
         for finding in [f for f in report.findings if f.severity == "error"][:5]:
-            st.caption(t("train.dataset_finding", line=finding.line, message=finding.message, hint=finding.hint))
+            st.caption(t_md("train.dataset_finding", line=finding.line, message=finding.message, hint=finding.hint))
         st.page_link("inspector_page.py", label=t("train.open_inspector"), icon="🔎")
         return False
     st.success(t("train.dataset_ok", examples=format_number(report.n_examples),
@@ -130,7 +134,8 @@ def _apply_preset() -> None:
         return
     cfg = LocalTrainConfig.from_preset(preset)
     for spec in FORM_FIELDS:
-        st.session_state[f"train_f_{spec['name']}"] = getattr(cfg, spec["name"])
+        if spec["name"] not in KEEP_ON_PRESET:
+            st.session_state[f"train_f_{spec['name']}"] = getattr(cfg, spec["name"])
     if preset == "grounded":  # this preset brings its own data: the bundled grounded-answers set
         st.session_state["train_dataset_pending"] = cfg.dataset
 
@@ -140,6 +145,8 @@ def _widget(spec: dict, locked: bool):
     label, help_text = t(spec["label_key"]), t(spec["help_key"])
     if name in CONTROL_CONCEPTS:  # the tooltip ends in a link to the concept that explains it
         help_text = concept_help(help_text, CONTROL_CONCEPTS[name])
+    if spec["type"] == "tuple":
+        return _trackers(label, key, help_text)
     if spec.get("choices"):
         return st.selectbox(label, list(spec["choices"]), key=key, help=help_text, disabled=locked,
                             format_func=lambda v: t(f"train.choice.{name}.{v}") if
@@ -159,12 +166,30 @@ def _widget(spec: dict, locked: bool):
     return st.text_input(label, key=key, help=help_text, disabled=locked)
 
 
+def _trackers(label: str, key: str, help_text: str) -> list[str]:
+    """Only the installed trackers are offered; the caption says how to install the others."""
+    from core.training import tracking
+
+    options = tracking.installed()
+    st.session_state[key] = [name for name in st.session_state.get(key) or () if name in options]
+    chosen = st.multiselect(label, options, key=key, help=help_text, format_func=tracking.label,
+                            disabled=not options, placeholder=t("train.tracking_placeholder"))
+    absent = tracking.missing()
+    if not options:
+        st.caption(t("train.tracking_none_installed", command=tracking.install_hint()))
+    elif absent:
+        st.caption(t("train.tracking_missing", trackers=", ".join(map(tracking.label, absent)),
+                     command=tracking.install_hint(absent)))
+    return chosen
+
+
 def _settings() -> dict:
     if "train_preset" not in st.session_state:
         st.session_state["train_preset"] = "quick"
         _apply_preset()
     for spec in FORM_FIELDS:  # first visit, or a field added since: its default
-        st.session_state.setdefault(f"train_f_{spec['name']}", spec["default"])
+        default = list(spec["default"]) if spec["type"] == "tuple" else spec["default"]
+        st.session_state.setdefault(f"train_f_{spec['name']}", default)
     st.radio(t("train.preset_label"), list(PRESETS), key="train_preset", horizontal=True, on_change=_apply_preset,
              format_func=lambda p: t(f"train.preset.{p}"), help=t("train.help.preset"))
     preset = st.session_state["train_preset"]
@@ -174,6 +199,8 @@ def _settings() -> dict:
         st.info(t("tasks.suggest_task", share=f"{hint['share']:.0%}", words=hint["words"], labels=hint["labels"]))
     locked = preset != "custom"
     values = {"preset": preset}
+    if preset != "custom" and workshop_note():  # Home's workshop switch: the preset's values, no fields
+        return {**LocalTrainConfig.from_preset(preset).to_dict(), "preset": preset}
     basic = [spec for spec in FORM_FIELDS if not spec.get("advanced")]
     advanced = [spec for spec in FORM_FIELDS if spec.get("advanced")]
     for group in GROUPS:
@@ -184,7 +211,7 @@ def _settings() -> dict:
         columns = st.columns(min(4, len(specs)))
         for index, spec in enumerate(specs):
             with columns[index % len(columns)]:
-                values[spec["name"]] = _widget(spec, locked and spec["name"] not in ("model",))
+                values[spec["name"]] = _widget(spec, locked and spec["name"] not in UNLOCKED)
     with st.expander(t("train.advanced")):
         columns = st.columns(4)
         for index, spec in enumerate(advanced):
@@ -225,6 +252,8 @@ def _estimate(cfg: LocalTrainConfig) -> None:
     cols[2].metric(t("train.estimate_steps"), format_number(found["steps"]))
     cols[3].metric(t("train.estimate_tokens"), format_number(found["total_tokens"]))
     st.caption(t(f"train.estimate_source.{found['source']}", rate=format_number(found["tokens_per_s"])))
+    st.caption(t(f"methods.estimate_trainable.{found['method']}", trainable=format_number(found["trainable_params"]),
+                 total=format_number(found["total_params"]), percent=format_number(found["trainable_percent"], decimals=2)))
 
 
 def _commands(cfg: LocalTrainConfig) -> None:

@@ -19,9 +19,10 @@ from core.atomic import write_text
 from core.errors import InputError
 from core.evaluation.dataset import EvalExample
 from core.evaluation.report import to_html
-from core.evaluation.run import EvalConfig, generate, is_local, load, run_judge, summarise
+from core.evaluation.run import EvalConfig, generate, is_local, load, run_judge, summarise, track
 from core.i18n import t
 from core.jobs import registry, runner
+from core.training.tracking_log import engine_warn
 
 BACKEND = "eval"
 PREDICTIONS = "predictions.jsonl"
@@ -106,6 +107,7 @@ def run_job(job, emit) -> dict:
     results = summarise(config, examples, answers, judge_scores, judge_pairs)
     write_text(run_dir / RESULTS, json.dumps(results, ensure_ascii=False, indent=2))
     write_text(run_dir / REPORT, to_html(results, config.lang))
+    track(config, results, run_dir, engine_warn(emit))  # each contestant's means to config.tracking
     means = {c["spec"]: {name: m["mean"] for name, m in c["metrics"].items()} for c in results["contestants"]}
     return {"results": str(run_dir / RESULTS), "report": str(run_dir / REPORT),
             "n_examples": results["n_examples"], "means": means}

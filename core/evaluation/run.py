@@ -16,6 +16,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from itertools import combinations
+from pathlib import Path
 from typing import Callable
 
 from core.costs import UsageSpec
@@ -49,6 +50,7 @@ class EvalConfig:
     judge: str | None = None  # an OpenAI-compatible contestant spec that grades the answers
     rubric: str | None = None  # the judge's instructions (None = the default in judge.py)
     lang: str | None = None
+    tracking: list[str] = field(default_factory=list)  # trackers that receive each contestant's means
 
     def settings(self) -> ChatSettings:
         return ChatSettings(temperature=self.temperature, max_tokens=self.max_tokens, lang=self.lang,
@@ -73,6 +75,9 @@ class EvalConfig:
             raise InputError("eval.err_judge_needed", "eval.err_judge_needed_hint")
         if self.limit is not None and self.limit < 1:
             raise InputError("eval.err_limit", "eval.err_limit_hint", limit=self.limit)
+        from core.training.tracking import known
+
+        self.tracking = list(known(self.tracking))  # installed or not: checked where a run starts
 
 
 def default_metrics(examples: list[EvalExample], judge: str | None = None) -> list[str]:
@@ -260,9 +265,23 @@ def summarise(config: EvalConfig, examples: list[EvalExample], answers: dict[str
             "judge_pairs": judge_pairs or [], "examples": rows}
 
 
+def track(config: EvalConfig, results: dict, run_dir, warn: Callable[[str, str], None]) -> dict:
+    """Each contestant's mean scores to config.tracking, one tracker run per contestant (keys
+    "eval_chrf", "eval_latency_s"...: TensorBoard shows them as eval/chrf). Returns where they went."""
+    if not config.tracking:
+        return {}
+    from core.training.tracking_log import log_groups
+
+    means = {c["spec"]: {f"eval_{name}": m["mean"] for name, m in c["metrics"].items() if m.get("mean") is not None}
+             for c in results["contestants"]}
+    return log_groups(config.tracking, run_dir, Path(run_dir).name, means, warn)
+
+
 def evaluate(config: EvalConfig, progress: ProgressCallback | None = None,
-             judge_progress: Callable[[int, int], None] | None = None) -> dict:
-    """Everything in this process (the CLI's foreground run): load, generate, judge, summarise."""
+             judge_progress: Callable[[int, int], None] | None = None, run_dir=None,
+             warn: Callable[[str, str], None] | None = None) -> dict:
+    """Everything in this process (the CLI's foreground run): load, generate, judge, summarise, and
+    with config.tracking log the summary to the trackers (run_dir holds their files and tracking.json)."""
     examples = load(config)
     providers = {spec: get_provider(spec) for spec in config.contestants}
     answers: dict[str, dict[int, dict]] = {spec: {} for spec in config.contestants}
@@ -272,7 +291,19 @@ def evaluate(config: EvalConfig, progress: ProgressCallback | None = None,
 
     generate(config, examples, keep, progress=progress, providers=providers)
     judge_scores, judge_pairs = run_judge(config, examples, answers, judge_progress)
-    return summarise(config, examples, answers, judge_scores, judge_pairs)
+    results = summarise(config, examples, answers, judge_scores, judge_pairs)
+    if config.tracking:
+        track(config, results, run_dir or tracking_dir(), warn or (lambda name, reason: None))
+    return results
+
+
+def tracking_dir() -> Path:
+    """Where a foreground evaluation (no job folder) keeps its tracker files: LAB_HOME/tracking/eval-<time>."""
+    from core.paths import subdir
+
+    folder = subdir("tracking") / time.strftime("eval-%Y%m%d-%H%M%S")
+    folder.mkdir(exist_ok=True)
+    return folder
 
 
 def run_judge(config: EvalConfig, examples: list[EvalExample], answers: dict[str, dict[int, dict]],

@@ -22,6 +22,7 @@ from core.i18n import t
 from core.jobs import runner
 from core.openai_edge import Credentials, make_client, normalize_backend, provider_name, to_provider_error
 from core.training.data import HELD_OUT_FILE
+from core.training.tracking import known
 
 METHODS = ("supervised", "dpo")
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # the Files API's limit for fine-tune files: 512 MB
@@ -57,12 +58,14 @@ class HostedConfig:
                                                 kind=float, minimum=0.01, maximum=100.0, step=0.1)
     beta: float | None = _f(None, "beta", flag="--beta", kind=float, minimum=0.01, maximum=2.0, step=0.05)
     poll_interval_s: float | None = _f(None, "poll_interval", flag="--poll-interval", kind=float, minimum=0.01)
+    tracking: tuple = _f((), "tracking")  # trackers that also get the provider's metrics (--track, shared)
 
     def __post_init__(self) -> None:
         self.backend = normalize_backend(self.backend)
         self.method = (self.method or "supervised").strip().lower()
         self.suffix = (self.suffix or "").strip() or None
         self.validation_file = self.validation_file or None
+        self.tracking = known(self.tracking)
 
     def hyperparameters(self) -> dict[str, Any]:
         """Only the values the user set; the rest stay "auto"."""

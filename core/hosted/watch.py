@@ -17,10 +17,12 @@ import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
-from core.errors import ProviderError
+from core.errors import ProviderError, UnavailableError
 from core.i18n import t
-from core.openai_edge import is_transient, looks_like_moderation, provider_name, to_provider_error
+from core.openai_edge import (is_transient, looks_like_moderation, provider_name, resolve_credentials,
+                              to_provider_error)
 from core.secrets import scrub
+from core.training.tracking_log import trainer_keys
 
 TERMINAL = {"succeeded", "failed", "cancelled"}
 KNOWN_STATUSES = {"validating_files", "queued", "running", "succeeded", "failed", "cancelled",
@@ -167,7 +169,8 @@ class Watcher:
                  settings: WatchSettings | None = None, state: WatchState | None = None,
                  secrets: Iterable[str | None] = (), model: str | None = None,
                  on_status: Callable[[str, str], None] | None = None,
-                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic) -> None:
+                 sleep: Callable[[float], None] = time.sleep, clock: Callable[[], float] = time.monotonic,
+                 tracker: Any = None) -> None:
         self.client = client
         self.remote_id = remote_id
         self.emit = emit
@@ -181,6 +184,8 @@ class Watcher:
         self.clock = clock
         self.unknown_reported: set[str] = set()
         self.job: Any = None
+        # core.training.tracking_log.RunLogger (or None): the provider's metrics also go to the run's trackers
+        self.tracker = tracker
 
     # ------------------------------------------------------------------ one poll
     def poll_once(self) -> Any:
@@ -204,6 +209,8 @@ class Watcher:
                 if finish:
                     fields["eta_s"] = max(0.0, float(finish) - time.time())
                 self.emit("metric", event_id=event.id, **fields)
+                if self.tracker is not None and "step" in fields:
+                    self.tracker.log(trainer_keys(fields), step=fields["step"])
                 return
         self.emit("log", message=message, level=level, event_id=event.id, source=self.backend)
 
@@ -268,6 +275,15 @@ class Watcher:
     def failure(self) -> ProviderError:
         return job_failure(getattr(self.job, "error", None), backend=self.backend, model=self.model,
                            secrets=self.secrets)
+
+
+def restart_env(backend: str) -> dict | None:
+    """Environment for a watcher restarted without a user: credentials from this process's
+    environment or .env (never from storage: typed keys were never written). None without a key."""
+    try:
+        return resolve_credentials(backend).env(backend)
+    except UnavailableError:
+        return None
 
 
 def lab_status_for(remote: str) -> str:

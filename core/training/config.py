@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, fields
 from typing import Any
 
 from core.errors import InputError
+from core.training.tracking import TRACKERS, parse as parse_trackers
 
 
 def _f(default: Any, group: str, choices: tuple | None = None, minimum: float | None = None,
@@ -22,6 +23,7 @@ def _f(default: Any, group: str, choices: tuple | None = None, minimum: float | 
                                             "max": maximum, "advanced": advanced})
 
 
+METHODS = ("lora", "qlora", "full", "dpo")  # dpo: LoRA trained on preference pairs (core.training.dpo)
 PRESETS = ("quick", "grounded", "task", "balanced", "custom")
 GROUPS = ("data", "model", "lora", "training", "efficiency", "checkpoints")
 
@@ -38,6 +40,9 @@ class LocalTrainConfig:
     # --- model ---
     model: str = _f("embedded", "model")
     quantization: str = _f("none", "model", choices=("none", "4bit"))
+    # lora: small adapters on a frozen base; qlora: the same on a 4-bit base (CUDA); full: every weight;
+    # dpo: a LoRA adapter trained on preference pairs (a DPO file) instead of conversations
+    method: str = _f("lora", "model", choices=METHODS)
     precision: str = _f("auto", "model", choices=("auto", "fp32", "bf16", "fp16"), advanced=True)
     device: str = _f("auto", "model", choices=("auto", "cpu", "cuda", "mps"), advanced=True)
     # --- LoRA ---
@@ -62,19 +67,30 @@ class LocalTrainConfig:
     eval_steps: int = _f(0, "checkpoints", minimum=0, advanced=True)  # 0 = automatic
     save_steps: int = _f(0, "checkpoints", minimum=0, advanced=True)  # 0 = automatic
     save_total_limit: int = _f(2, "checkpoints", minimum=1, maximum=20, advanced=True)
+    tracking: tuple = _f((), "checkpoints", choices=TRACKERS)  # trackers the run reports to; () = none
     preset: str = _f("custom", "training", choices=PRESETS)
 
     def __post_init__(self) -> None:
+        self.tracking = parse_trackers(self.tracking)  # "tensorboard,mlflow" or a list, as typed or saved
+        # method and quantization say one thing: qlora = LoRA on 4-bit weights (params saved before
+        # the method field had only quantization="4bit"); full fine-tuning trains unquantized weights.
+        if self.method == "qlora":
+            self.quantization = "4bit"
+        elif self.quantization == "4bit" and self.method == "lora":
+            self.method = "qlora"
         self.validate()
+        if self.method == "full" and self.quantization == "4bit":
+            raise InputError("train.error_full_4bit", "train.error_full_4bit_hint")
 
     def validate(self) -> None:
         """Check bounds and choices before any slow work; name the field and the fix."""
         for spec in fields(self):
             value = getattr(self, spec.name)
             meta = spec.metadata
-            if meta.get("choices") and value not in meta["choices"]:
-                raise InputError("train.error_bad_choice", "train.error_bad_choice_hint", field=spec.name,
-                                 value=value, choices=", ".join(map(str, meta["choices"])))
+            for item in value if isinstance(value, tuple) else (value,):  # a tuple field: each of its items
+                if meta.get("choices") and item not in meta["choices"]:
+                    raise InputError("train.error_bad_choice", "train.error_bad_choice_hint", field=spec.name,
+                                     value=item, choices=", ".join(map(str, meta["choices"])))
             if isinstance(value, (int, float)) and not isinstance(value, bool):
                 if meta.get("min") is not None and value < meta["min"]:
                     raise InputError("train.error_out_of_range", "train.error_out_of_range_hint",

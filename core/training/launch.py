@@ -21,7 +21,7 @@ from core.training.data import load_conversations
 from core.training.train import plan_device
 
 # Fields the CLI spells differently (shared with the hosted backend's options).
-CLI_NAMES = {"validation_file": "--validation"}
+CLI_NAMES = {"validation_file": "--validation", "tracking": "--track"}
 CLI_SKIP = {"dataset", "preset"}
 
 
@@ -30,7 +30,12 @@ def check(cfg: LocalTrainConfig) -> None:
     cfg.validate()
     if not cfg.dataset:
         raise InputError("train.error_no_dataset", "train.error_no_dataset_hint")
-    load_conversations(cfg.dataset)
+    if cfg.method == "dpo":  # preference pairs, checked line by line like conversations
+        from core.training.dpo import load_pairs
+
+        load_pairs(cfg.dataset)
+    else:
+        load_conversations(cfg.dataset)
     if cfg.validation_file:
         load_conversations(cfg.validation_file)
     resolve_model(cfg.model)
@@ -75,6 +80,8 @@ def cli_command(cfg: LocalTrainConfig) -> str:
         flag = CLI_NAMES.get(spec.name, "--" + spec.name.replace("_", "-"))
         if isinstance(value, bool):
             parts.append(flag if value else "--no-" + flag[2:])
+        elif isinstance(value, tuple):  # a list of names: --track tensorboard,mlflow
+            parts += [flag, ",".join(value)]
         else:
             parts += [flag, str(value)]
     return shlex.join(parts)

@@ -1,10 +1,12 @@
-"""`python -m core.training.train --run-dir DIR`: one local LoRA fine-tuning run.
+"""`python -m core.training.train --run-dir DIR`: one local fine-tuning run (LoRA, QLoRA or full).
 
 Reads DIR/params.json (written by the job engine; its "params" hold a LocalTrainConfig), writes
 events to DIR/events.jsonl, checkpoints to DIR/checkpoints/, the adapter (+ tokenizer) to
-DIR/adapter and the result to DIR/result.json. Running it again on the same DIR resumes from the
-last checkpoint. Works alone or under `accelerate launch --num_processes N [--cpu] -m
-core.training.train --run-dir DIR` (only the main process writes events and files).
+DIR/adapter — for method=full the whole model, in the same place — and the result (with trainable
+parameters and peak memory, for core.training.compare_runs) to DIR/result.json. Running it again
+on the same DIR resumes from the last checkpoint. Works alone or under `accelerate launch
+--num_processes N [--cpu] -m core.training.train --run-dir DIR` (only the main process writes
+events and files).
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ from core.training.config import LocalTrainConfig, target_module_list
 from core.training.data import tokenize_all, training_conversations
 
 CHECKPOINTS, ADAPTER, RESULT, CONFIG = "checkpoints", "adapter", "result.json", "config.json"
+FULL_LR_WARN = 1e-4  # full fine-tuning moves every weight: LoRA's 1e-3 wrecks a model, 1e-5..5e-5 is usual
 
 
 def load_run_config(run_dir: Path) -> LocalTrainConfig:
@@ -81,7 +84,7 @@ def plan_device(cfg: LocalTrainConfig) -> dict:
             import bitsandbytes  # noqa: F401 - lazy: only QLoRA needs it
         except ImportError as exc:
             raise UnavailableError("train.error_bnb_missing", "train.error_bnb_missing_hint") from exc
-    return {"device": device, "precision": precision, "method": "qlora" if cfg.quantization == "4bit" else "lora"}
+    return {"device": device, "precision": precision, "method": cfg.method}  # qlora <=> 4bit (config)
 
 
 def auto_steps(total_steps: int, cfg: LocalTrainConfig) -> dict:
@@ -138,7 +141,7 @@ def load_base_model(cfg: LocalTrainConfig, source: str, plan: dict):
 
 
 def make_trainer(cfg: LocalTrainConfig, model, tokenizer, train, val, run_dir: Path, plan: dict,
-                 emit: Emitter, total_steps: int):
+                 emit: Emitter, total_steps: int, tracking=None):
     from transformers import Trainer, TrainingArguments
 
     from core.training.callbacks import EventsCallback, TokenCounter
@@ -184,7 +187,7 @@ def make_trainer(cfg: LocalTrainConfig, model, tokenizer, train, val, run_dir: P
         bf16=plan["precision"] == "bf16",
         fp16=plan["precision"] == "fp16",
         use_cpu=plan["device"] == "cpu",
-        report_to=[],
+        **(tracking.training_args() if tracking else {"report_to": []}),  # the Trainer's own integrations
         disable_tqdm=True,
         remove_unused_columns=False,
         dataloader_num_workers=0,
@@ -198,7 +201,22 @@ def make_trainer(cfg: LocalTrainConfig, model, tokenizer, train, val, run_dir: P
     trainer = LabTrainer(model=model, args=args, train_dataset=_as_dataset(train),
                          eval_dataset=_as_dataset(val) if val else None, data_collator=collator,
                          callbacks=[EventsCallback(emit, counter)])
+    if tracking:
+        tracking.guard(trainer)  # a tracker that fails is dropped with a warning, never the run
     return trainer
+
+
+def start_tracking(cfg: LocalTrainConfig, run_dir: Path, emit: Emitter):
+    """The trackers of cfg.tracking for the Trainer (main process only), each one's place in the log."""
+    from core.training.tracking import label, prepare_trainer
+
+    def warn(name: str, reason: str) -> None:
+        emit.log("train.log_tracker_failed", level="warning", tracker=label(name), reason=reason)
+
+    tracking = prepare_trainer(cfg.tracking if emit.main else (), run_dir, run_dir.name, warn)
+    for name, where in tracking.where.items():
+        emit.log(f"train.tracking_where.{name}", **where)
+    return tracking
 
 
 def _as_dataset(examples):
@@ -234,7 +252,7 @@ def last_checkpoint(run_dir: Path) -> Path | None:
 
 
 def train(cfg: LocalTrainConfig, run_dir: str | Path) -> dict:
-    """Run (or resume) one LoRA fine-tuning in run_dir; returns the result dict."""
+    """Run (or resume) one fine-tuning (LoRA, QLoRA or full) in run_dir; returns the result dict."""
     import torch
     from peft import LoraConfig, get_peft_model
     from transformers import set_seed
@@ -255,6 +273,10 @@ def train(cfg: LocalTrainConfig, run_dir: str | Path) -> dict:
     else:
         emit.log("train.log_device", device=plan["device"], precision=plan["precision"], method=plan["method"])
     set_seed(cfg.seed)
+    if plan["method"] == "dpo":  # preference pairs through TRL's DPOTrainer (same events, same adapter folder)
+        from core.training.dpo import train_dpo
+
+        return train_dpo(cfg, run_dir, emit, plan)
     source = resolve_model(cfg.model)
     tokenizer = load_tokenizer(cfg.model)
     train_set, val_set = prepare_data(cfg, tokenizer, run_dir, emit)
@@ -263,25 +285,35 @@ def train(cfg: LocalTrainConfig, run_dir: str | Path) -> dict:
         write_text(run_dir / CONFIG, json.dumps(cfg.to_dict(), indent=2, ensure_ascii=False))
     emit.log("train.log_loading_model", model=display_name(cfg.model))
     model = load_base_model(cfg, source, plan)
-    lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
-                      target_modules=target_module_list(cfg.target_modules), task_type="CAUSAL_LM")
-    model = get_peft_model(model, lora)
-    fuse_lora_layers(model)
-    trainable, total = model.get_nb_trainable_parameters()
-    emit.log("train.log_lora", trainable=f"{trainable:,}", total=f"{total:,}",
-             percent=f"{100 * trainable / total:.2f}")
-    trainer = make_trainer(cfg, model, tokenizer, train_set, val_set, run_dir, plan, emit, total_steps)
-    resume_from = last_checkpoint(run_dir)
-    if resume_from is not None:
-        emit.log("train.log_resuming", step=resume_from.name.split("-")[-1])
-    output = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
-    final_eval = None
-    if val_set:  # the last scheduled evaluation, or one now if it did not fall on the last step
-        evals = [row for row in trainer.state.log_history if "eval_loss" in row]
-        if evals and evals[-1].get("step") == trainer.state.global_step:
-            final_eval = evals[-1]["eval_loss"]
-        else:
-            final_eval = trainer.evaluate().get("eval_loss")
+    if plan["method"] == "full":  # every weight trains: no peft, the whole model is saved
+        trainable = total = sum(p.numel() for p in model.parameters())
+        emit.log("train.log_full", total=f"{total:,}")
+        if cfg.learning_rate > FULL_LR_WARN:
+            emit.log("train.log_full_high_lr", level="warning", lr=cfg.learning_rate, suggested=FULL_LR_WARN)
+    else:
+        lora = LoraConfig(r=cfg.lora_r, lora_alpha=cfg.lora_alpha, lora_dropout=cfg.lora_dropout,
+                          target_modules=target_module_list(cfg.target_modules), task_type="CAUSAL_LM")
+        model = get_peft_model(model, lora)
+        fuse_lora_layers(model)
+        trainable, total = model.get_nb_trainable_parameters()
+        emit.log("train.log_lora", trainable=f"{trainable:,}", total=f"{total:,}",
+                 percent=f"{100 * trainable / total:.2f}")
+    tracking = start_tracking(cfg, run_dir, emit)
+    try:
+        trainer = make_trainer(cfg, model, tokenizer, train_set, val_set, run_dir, plan, emit, total_steps, tracking)
+        resume_from = last_checkpoint(run_dir)
+        if resume_from is not None:
+            emit.log("train.log_resuming", step=resume_from.name.split("-")[-1])
+        output = trainer.train(resume_from_checkpoint=str(resume_from) if resume_from else None)
+        final_eval = None
+        if val_set:  # the last scheduled evaluation, or one now if it did not fall on the last step
+            evals = [row for row in trainer.state.log_history if "eval_loss" in row]
+            if evals and evals[-1].get("step") == trainer.state.global_step:
+                final_eval = evals[-1]["eval_loss"]
+            else:
+                final_eval = trainer.evaluate().get("eval_loss")
+    finally:
+        tracking.close()  # the trackers' runs end after the last eval loss (or a failure)
     history = [row for row in trainer.state.log_history if "loss" in row]
     result = {
         "adapter_dir": str(run_dir / ADAPTER),
@@ -297,6 +329,9 @@ def train(cfg: LocalTrainConfig, run_dir: str | Path) -> dict:
         "device": plan["device"],
         "precision": plan["precision"],
         "method": plan["method"],
+        "trainable_params": trainable,
+        "total_params": total,
+        "peak_memory_mb": peak_memory_mb(plan["device"]),
         "num_processes": world_size,
         "runtime_s": round(time.time() - started, 1),
     }
@@ -308,8 +343,31 @@ def train(cfg: LocalTrainConfig, run_dir: str | Path) -> dict:
 
 
 def save_adapter(model, tokenizer, target: Path) -> None:
-    """peft adapter + tokenizer, whole or not at all (core.atomic.save_pretrained)."""
+    """peft adapter (or, for method=full, the whole model) + tokenizer, whole or not at all
+    (core.atomic.save_pretrained)."""
     save_pretrained(target, model, tokenizer)
+
+
+def peak_memory_mb(device: str) -> float:
+    """This process's peak memory so far: CUDA's max allocated; else Linux's VmHWM (this process's own
+    high-water mark — ru_maxrss would not do: Linux carries it across fork+exec from the parent, so a
+    worker started by a big process reports the parent's peak); else ru_maxrss (macOS: bytes)."""
+    import torch
+
+    if device == "cuda" and torch.cuda.is_available():
+        return round(torch.cuda.max_memory_allocated() / 1024**2, 1)
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return round(int(line.split()[1]) / 1024, 1)  # kB -> MB
+    except OSError:
+        pass
+    try:
+        import resource
+    except ImportError:
+        return 0.0
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (1024**2 if sys.platform == "darwin" else 1024), 1)
 
 
 def build_parser() -> argparse.ArgumentParser:

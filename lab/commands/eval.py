@@ -31,6 +31,7 @@ def register(subparsers) -> None:
     parser.add_argument("--gpu-usd-per-hour", type=float, default=0.0, help=t("eval.gpu_price_help"))
     parser.add_argument("--format", choices=("json", "text"), default="text", help=t("eval.cli_format_help"))
     parser.add_argument("--output", default=None, help=t("eval.cli_output_help"))
+    parser.add_argument("--track", default=None, metavar="NAMES", help=t("train.help.tracking_eval"))
     parser.set_defaults(func=run)
 
 
@@ -38,13 +39,20 @@ def _progress(i: int, n: int, spec: str) -> None:
     print("\r" + t("eval.progress", i=i, n=n, contestant=spec), end="", file=sys.stderr, flush=True)
 
 
+def _tracker_warning(name: str, reason: str) -> None:
+    from core.training.tracking import label
+
+    print(t("train.log_tracker_failed", tracker=label(name), reason=reason), file=sys.stderr, flush=True)
+
+
 def run(args) -> int:
     from pathlib import Path
 
     from core.errors import InputError
     from core.evaluation.report import text_report, write_report
-    from core.evaluation.run import EvalConfig, evaluate
+    from core.evaluation.run import EvalConfig, evaluate, tracking_dir
     from core.i18n import current_language
+    from core.training.tracking import known, require_installed, where_lines
 
     if args.rubric and Path(args.rubric).is_file():
         args.rubric = Path(args.rubric).read_text(encoding="utf-8")
@@ -56,9 +64,13 @@ def run(args) -> int:
         limit=args.limit, max_tokens=args.max_tokens, temperature=args.temperature,
         batch_size=args.batch_size, copy_bias=args.copy_bias, rag_k=args.k,
         gpu_usd_per_hour=args.gpu_usd_per_hour, judge=args.judge, rubric=args.rubric,
-        lang=current_language())
-    results = evaluate(config, progress=_progress)
+        lang=current_language(), tracking=list(known(args.track)))
+    require_installed(config.tracking)
+    run_dir = tracking_dir() if config.tracking else None
+    results = evaluate(config, progress=_progress, run_dir=run_dir, warn=_tracker_warning)
     print(file=sys.stderr)
+    if run_dir is not None:
+        print("\n".join([t("train.eval_tracking_saved"), *where_lines(run_dir)]), file=sys.stderr)
     if args.output:
         write_report(results, args.output, lang=current_language())
     if args.format == "json":

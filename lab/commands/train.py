@@ -20,12 +20,16 @@ from core.errors import InputError
 from core.i18n import format_duration, t
 from core.training.config import PRESETS, LocalTrainConfig
 from core.training.launch import CLI_NAMES, CLI_SKIP
+from core.training.tracking import parse as parse_trackers, require_installed
 from lab.commands.train_hosted import add_hosted_arguments
 
 def _h(text: str) -> str:
     """argparse %-formats help texts: a literal % (\"10%\") must be doubled."""
     return text.replace("%", "%%")
 
+
+HOSTED_METHODS = ("supervised", "dpo")  # the hosted backends' --method values
+TRACK_FLAG = "--track"  # the tracking field's short spelling (--tracking works too)
 
 # Options shared with the hosted backend (its add_hosted_arguments skips what exists already).
 _SHARED = {"model", "epochs", "max_steps", "seed", "validation_file", "batch_size"}
@@ -50,10 +54,18 @@ def register(subparsers) -> None:
         if isinstance(spec.default, bool):
             group.add_argument(flag, dest=spec.name, action=argparse.BooleanOptionalAction, default=None,
                                help=help_text)
+        elif isinstance(spec.default, tuple):  # a list of names: --track tensorboard,mlflow
+            flags = (TRACK_FLAG, "--tracking") if spec.name == "tracking" else (flag,)
+            group.add_argument(*flags, dest=spec.name, type=parse_trackers, default=None, metavar="NAMES",
+                               help=f"{help_text} [{', '.join(spec.metadata['choices'])}]")
         else:
             kind = type(spec.default)
+            choices = list(dict.fromkeys([*(spec.metadata["choices"] or ()),
+                                          *(HOSTED_METHODS if spec.name == "method" else ())]))
+            if spec.name == "method":  # one --method for both backends: lora/qlora/full local, supervised/dpo hosted
+                help_text += " " + _h(t("hosted.help.method"))
             group.add_argument(flag, dest=spec.name, type=kind, default=None, help=help_text,
-                               choices=list(spec.metadata["choices"]) if spec.metadata.get("choices") else None,
+                               choices=choices or None,
                                metavar=None if spec.metadata.get("choices") else spec.name.upper())
     add_hosted_arguments(parser)  # hosted-only options: --method, --suffix, --validation, ...
     parser.set_defaults(func=run)
@@ -64,7 +76,11 @@ def local_config(args):
     overrides = {spec.name: getattr(args, spec.name, None) for spec in fields(LocalTrainConfig)
                  if spec.name not in ("dataset", "preset")}
     overrides["dataset"] = args.file
-    return LocalTrainConfig.from_preset(args.preset, **overrides)
+    if overrides.get("method") == "supervised":  # what lora / qlora / full all do; dpo is a local method too
+        overrides["method"] = None
+    cfg = LocalTrainConfig.from_preset(args.preset, **overrides)
+    require_installed(cfg.tracking)  # before queueing: a tracker that is not installed, and how to install it
+    return cfg
 
 
 def run(args) -> int:
@@ -78,10 +94,9 @@ def run(args) -> int:
     elif not args.file and not (args.backend == "local" and args.preset == "grounded"):
         raise InputError("train.error_no_dataset", "train.error_no_dataset_hint")
     elif args.backend == "local":
-        if getattr(args, "method", None) == "dpo":
-            raise InputError("train.error_dpo_local", "train.error_dpo_local_hint", path=args.file)
         job = submit_local(local_config(args), name=args.name)
     else:
+        require_installed(args.tracking or ())  # hosted jobs log the provider's metrics to the same trackers
         if args.epochs is not None and float(args.epochs).is_integer():
             args.epochs = int(args.epochs)  # hosted APIs take whole epochs
         job = submit_from_args(args)

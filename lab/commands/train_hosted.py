@@ -56,7 +56,7 @@ def config_from_args(args: argparse.Namespace):
         validation_file=given.get("validation_file") or None, suffix=given.get("suffix"), seed=given.get("seed"),
         n_epochs=_whole("--epochs", given.get("epochs")), batch_size=_whole("--batch-size", given.get("batch_size")),
         learning_rate_multiplier=given.get("learning_rate_multiplier"), beta=given.get("beta"),
-        poll_interval_s=given.get("poll_interval_s"),
+        poll_interval_s=given.get("poll_interval_s"), tracking=given.get("tracking") or (),
     )
 
 

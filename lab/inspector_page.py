@@ -14,14 +14,17 @@ import streamlit as st
 
 from components import dataset_charts as charts
 from components.chat_bubbles import render_example, render_raw
-from components.shell import file_uploader, friendly_errors, use_page_language
+from components.page_cache import content_key, figure, inspect_shared
+from components.shell import file_uploader, friendly_errors, saved_as_note, use_page_language
 from core.dataset import (DEFAULT_MODEL, MIN_EXAMPLES, clean_file, csv_columns, csv_to_chat, droppable_codes,
-                          group_findings, inspect_file, is_local, line_ranges_text, pii_lines, plan_clean,
+                          group_findings, is_local, line_ranges_text, pii_lines, plan_clean,
                           prompt_completion_to_chat, replace_line, split_file)
 from core.dataset.reader import decode_json, read_line_at
 from core.dataset.samples import list_samples, sample_path
-from core.dataset.store import MAX_UPLOAD_MB, copy_to_datasets, datasets_dir, derived_path, save_upload
+from core.dataset.store import (MAX_UPLOAD_MB, copy_to_datasets, datasets_dir, derive, derive_split, derived_path,
+                                 store_upload)
 from core.i18n import format_number, t
+from core.text_safety import md_escape, md_inline, t_md
 
 MODELS = [DEFAULT_MODEL, "gpt-4o-2024-08-06", "gpt-4.1-mini-2025-04-14", "gpt-4.1-2025-04-14",
           "gpt-3.5-turbo-0125", "local"]
@@ -47,28 +50,32 @@ def choose_source() -> Path | None:
     st.info(t("inspect.upload_limit", limit=MAX_UPLOAD_MB), icon="📦")
     uploaded = file_uploader(t("inspect.upload_label"), types=["jsonl", "csv", "json"], limit_mb=MAX_UPLOAD_MB,
                              key="inspect_upload", help=t("inspect.upload_help"))
-    return store_upload(uploaded) if uploaded is not None else None
+    return save_uploaded(uploaded) if uploaded is not None else None
 
 
-def store_upload(uploaded) -> Path:
-    """Copy an st.file_uploader file to LAB_HOME/datasets in chunks, once per upload (file_id)."""
+def save_uploaded(uploaded) -> Path:
+    """Copy an st.file_uploader file to LAB_HOME/datasets in chunks, once per upload (file_id). The
+    folder is shared: a name holding someone else's different file keeps both (the note says so)."""
     saved = st.session_state.setdefault("inspect_uploads", {})
-    if uploaded.file_id in saved and Path(saved[uploaded.file_id]).is_file():
-        return Path(saved[uploaded.file_id])
-    bar = st.progress(0.0, text=t("inspect.upload_saving", name=uploaded.name))
-    with friendly_errors():
-        path = save_upload(uploaded, uploaded.name, size=uploaded.size,
-                           progress=lambda f: bar.progress(f, text=t("inspect.upload_saving", name=uploaded.name)))
-    bar.empty()
-    saved[uploaded.file_id] = str(path)
-    return path
+    if uploaded.file_id not in saved or not Path(saved[uploaded.file_id][0]).is_file():
+        bar = st.progress(0.0, text=t_md("inspect.upload_saving", name=uploaded.name))
+        try:
+            with friendly_errors():
+                stored = store_upload(uploaded, uploaded.name, size=uploaded.size, progress=lambda f: bar.progress(
+                    f, text=t_md("inspect.upload_saving", name=uploaded.name)))
+        finally:
+            bar.empty()
+        saved[uploaded.file_id] = (str(stored.path), stored.wanted)
+    path, wanted = saved[uploaded.file_id]
+    saved_as_note(Path(path).name, wanted, uploaded.name)
+    return Path(path)
 
 
 def active_path(base: Path) -> Path:
     """The file being inspected: the chosen one, or what was derived from it (converted, cleaned)."""
     derived = st.session_state.setdefault("inspect_derived", {}).get(str(base))
     if derived and Path(derived).is_file():
-        st.info(t("inspect.inspecting_derived", name=Path(derived).name, source=base.name), icon="🔁")
+        st.info(t_md("inspect.inspecting_derived", name=Path(derived).name, source=base.name), icon="🔁")
         if st.button(t("inspect.back_to_original"), key="inspect_back"):
             st.session_state["inspect_derived"].pop(str(base), None)
             st.rerun()
@@ -101,7 +108,7 @@ def csv_conversion(base: Path) -> None:
     system = st.text_area(t("inspect.system_prompt"), key="inspect_csv_system", help=t("inspect.system_prompt_help"))
     if st.button(t("inspect.csv_convert"), key="inspect_csv_convert", type="primary"):
         with friendly_errors():
-            summary = csv_to_chat(base, derived_path(base, "_chat"), question, answer, system or None)
+            summary = derive(base, "_chat", lambda out: csv_to_chat(base, out, question, answer, system or None))
         st.session_state["inspect_conversion"] = summary
         set_derived(base, summary["path"])
 
@@ -114,7 +121,7 @@ def pc_conversion(base: Path, path: Path) -> None:
         system = st.text_area(t("inspect.system_prompt"), key="inspect_pc_system", help=t("inspect.system_prompt_help"))
         if st.button(t("inspect.pc_convert"), key="inspect_pc_convert", type="primary"):
             with friendly_errors():
-                summary = prompt_completion_to_chat(path, derived_path(path, "_chat"), system or None)
+                summary = derive(path, "_chat", lambda out: prompt_completion_to_chat(path, out, system or None))
             st.session_state["inspect_conversion"] = summary
             set_derived(base, summary["path"])
 
@@ -123,24 +130,28 @@ def show_conversion_summary() -> None:
     summary = st.session_state.pop("inspect_conversion", None)
     if summary:
         lines = ", ".join(str(x) for x in summary["skipped_lines"][:20]) or "—"
-        st.success(t("inspect.converted", written=summary["written"], name=Path(summary["path"]).name,
+        st.success(t_md("inspect.converted", written=summary["written"], name=Path(summary["path"]).name,
                      skipped=summary["skipped"], lines=lines))
 
 
 def run_inspection(path: Path, model: str, pii: bool):
-    """Inspect once per (file, size, mtime, model, pii); the cached report survives reruns."""
+    """Inspect once per (file, size, mtime, model, pii): this session keeps its report across reruns,
+    and a file another session inspected already comes from the shared cache (components/page_cache)."""
     stat = path.stat()
     key = (str(path), stat.st_size, stat.st_mtime_ns, model, pii)
     cached = st.session_state.get("inspect_report")
     if cached and cached[0] == key:
         return cached[1]
-    bar = st.progress(0.0, text=t("inspect.reading", name=path.name))
+    bar = st.progress(0.0, text=t_md("inspect.reading", name=path.name))
+    report = None
     try:
-        with friendly_errors():
-            report = inspect_file(path, model=model, max_findings=MAX_FINDINGS_SHOWN, pii=pii,
-                                  progress=lambda f: bar.progress(f, text=t("inspect.reading", name=path.name)))
-    finally:  # also when the file is refused: the message stays, the bar goes
-        bar.empty()
+        with friendly_errors(stop=False):
+            report = inspect_shared(path, model=model, max_findings=MAX_FINDINGS_SHOWN, pii=pii,
+                                    progress=lambda f: bar.progress(f, text=t_md("inspect.reading", name=path.name)))
+    finally:  # also when the file is refused: the message stays, the bar goes (before st.stop(), which
+        bar.empty()  # ends the run: changes after it never reach the page)
+    if report is None:
+        st.stop()
     st.session_state["inspect_report"] = (key, report)
     return report
 
@@ -201,18 +212,13 @@ def show_group(group, findings, expanded: bool) -> None:
     with st.expander(title, expanded=expanded and group.severity != "info"):
         messages = {f.message for f in findings}
         if len(messages) == 1:
-            st.markdown(f"**{_escape(findings[0].message)}**")
-        st.markdown(_escape(t("inspect.group_fix", hint=group.hint)))
+            st.markdown(f"**{md_inline(findings[0].message)}**")
+        st.markdown(md_escape(t("inspect.group_fix", hint=group.hint)))
         if len(findings) > 1 or len(messages) > 1:
             st.dataframe(pd.DataFrame({
                 t("inspect.col_line"): [line_ranges_text([f.line]) for f in findings],
                 t("inspect.col_message"): [f.message for f in findings],
             }), hide_index=True, width="stretch", key=f"inspect_group_{group.severity}_{group.code}")
-
-
-def _escape(text: str) -> str:
-    """Text from the file inside Markdown: no formatting, no $…$ maths."""
-    return "".join("\\" + c if c in "\\`*_{}[]()#+-.!|$<>~" else c for c in text)
 
 
 def show_charts(report) -> None:
@@ -222,12 +228,16 @@ def show_charts(report) -> None:
         return
     tabs = st.tabs([t("inspect.tab_histogram"), t("inspect.tab_messages"), t("inspect.tab_roles"),
                     t("inspect.tab_longest"), t("inspect.tab_duplicates")])
-    tabs[0].plotly_chart(charts.token_histogram(report), key="inspect_chart_histogram")
-    tabs[1].plotly_chart(charts.messages_per_example(report), key="inspect_chart_messages")
-    tabs[2].plotly_chart(charts.role_mix(report), key="inspect_chart_roles")
-    tabs[3].plotly_chart(charts.longest_examples(report), key="inspect_chart_longest")
+    # built once per charted content and language, shared by every session (components/page_cache)
+    charted = content_key(bytes(report.example_tokens), report.token_limit, report.messages_per_example,
+                          report.role_counts, report.longest, report.duplicate_groups)
+    builders = {"histogram": charts.token_histogram, "messages": charts.messages_per_example,
+                "roles": charts.role_mix, "longest": charts.longest_examples}
+    for tab, (name, build) in zip(tabs, builders.items()):
+        tab.plotly_chart(figure(f"inspect_{name}", charted, lambda b=build: b(report)), key=f"inspect_chart_{name}")
     if report.duplicate_groups:
-        tabs[4].plotly_chart(charts.duplicate_groups(report), key="inspect_chart_duplicates")
+        tabs[4].plotly_chart(figure("inspect_duplicates", charted, lambda: charts.duplicate_groups(report)),
+                             key="inspect_chart_duplicates")
     else:
         tabs[4].success(t("inspect.no_duplicates"))
 
@@ -241,16 +251,17 @@ def show_browser(report, path: Path) -> None:
     first = int(report.example_lines[0]) if len(report.example_lines) else 1
     line = st.number_input(t("inspect.browser_line"), min_value=1, max_value=report.n_lines, value=first, step=1,
                            key="inspect_browser_line", help=t("inspect.browser_line_help"))
-    problem_lines = sorted({f.line for f in report.findings if f.severity == "error" and f.line > 0})
+    problem_lines = report.error_lines()
     if problem_lines:
         st.caption(t("inspect.browser_error_lines", lines=", ".join(str(x) for x in problem_lines[:30])
                      + (" …" if len(problem_lines) > 30 else "")))
     for finding in (f.localized(None) for f in report.findings if f.line == line):
         (st.error if finding.severity == "error" else st.warning if finding.severity == "warning" else st.info)(
-            f"{finding.code}: {_escape(finding.message)} {_escape(finding.hint)}")
+            f"{finding.code}: {md_escape(finding.message)} {md_escape(finding.hint)}")
     payload = read_line_at(path, report.line_offset(int(line)))
     if any(f.line == line and f.severity == "error" for f in report.findings):
-        fix_line(path, int(line), payload)
+        with st.expander(t("inspect.fix_title"), expanded=False):
+            fix_line(path, int(line), payload, "inspect_fix")
     index = report.example_index(int(line))
     if index is not None:
         st.caption(t("inspect.browser_tokens", tokens=format_number(report.example_tokens[index])))
@@ -261,19 +272,38 @@ def show_browser(report, path: Path) -> None:
         render_raw(payload)
 
 
-def fix_line(path: Path, line: int, payload: bytes) -> None:
-    """Edit one broken line and save a fixed copy (LAB_HOME/datasets/<name>_fixed.jsonl), then inspect it."""
-    with st.expander(t("inspect.fix_title"), expanded=False):
-        text = st.text_area(t("inspect.fix_title"), payload.decode("utf-8", errors="replace"), key=f"inspect_fix_{line}",
-                            help=t("inspect.fix_help"), label_visibility="collapsed")
-        if st.button(t("inspect.fix_save"), key=f"inspect_fix_save_{line}"):
-            base = Path(st.session_state.get("inspect_base", path))
-            target = path if path.parent.resolve() == datasets_dir().resolve() and path.stem.endswith("_fixed") \
-                else derived_path(path, "_fixed")
-            with friendly_errors():
-                out = replace_line(path, line, text, target)
-            st.session_state["inspect_fix_done"] = t("inspect.fix_done", line=line, name=out.name)
-            set_derived(base, out)
+def fix_line(path: Path, line: int, payload: bytes, key: str) -> None:
+    """Edit one broken line and save a fixed copy (LAB_HOME/datasets/<name>_fixed.jsonl), then inspect it.
+    key: the editor's key prefix (the example browser and the cleaning tab each have one)."""
+    text = st.text_area(t("inspect.fix_title"), payload.decode("utf-8", errors="replace"), key=f"{key}_{line}",
+                        help=t("inspect.fix_help"), label_visibility="collapsed")
+    if st.button(t("inspect.fix_save"), key=f"{key}_save_{line}"):
+        base = Path(st.session_state.get("inspect_base", path))
+        target = path if path.parent.resolve() == datasets_dir().resolve() and path.stem.endswith("_fixed") \
+            else derived_path(path, "_fixed")
+        with friendly_errors():
+            out = replace_line(path, line, text, target)
+        st.session_state["inspect_fix_done"] = t_md("inspect.fix_done", line=line, name=out.name)
+        set_derived(base, out)
+
+
+def fix_broken_lines(report, path: Path, expanded: bool) -> None:
+    """The lines with errors, one editor at a time: what keeps an example that cleaning would drop."""
+    broken = report.error_lines()
+    if not broken:
+        return
+    with st.expander(t("inspect.fix_lines_title", count=len(broken)), expanded=expanded):
+        st.caption(t("inspect.fix_lines_intro"))
+        codes = {line: [] for line in broken}
+        for finding in report.findings:
+            if finding.line in codes and finding.severity == "error":
+                codes[finding.line].append(finding)
+        line = st.selectbox(t("inspect.fix_lines_pick"), broken, key="inspect_fix_pick",
+                            format_func=lambda n: t("inspect.fix_lines_option", LANG, line=n,
+                                                    codes=", ".join(sorted({f.code for f in codes[n]}))))
+        for finding in (f.localized(None) for f in codes[line]):
+            st.error(f"{finding.code}: {md_escape(finding.message)} {md_escape(finding.hint)}")
+        fix_line(path, int(line), read_line_at(path, report.line_offset(int(line))), "inspect_fixlist")
 
 
 def show_actions(report, path: Path, base: Path, model: str) -> None:
@@ -309,18 +339,20 @@ def clean_action(report, path: Path, base: Path) -> None:
             st.error(t("inspect.clean_too_few", kept=plan.kept_examples, minimum=MIN_EXAMPLES))
     else:
         st.caption(t("inspect.clean_plan_nothing"))
+    without_errors = plan_clean(report, drop_lines=set(report.error_lines())).kept_examples
+    fix_broken_lines(report, path, expanded=without_errors < MIN_EXAMPLES)
     if st.button(t("inspect.clean_build"), key="inspect_clean_build"):
         with friendly_errors():
-            summary = clean_file(path, derived_path(path, "_clean"), set(codes), report=report, mask_pii=mask)
+            summary = derive(path, "_clean", lambda out: clean_file(path, out, set(codes), report=report, mask_pii=mask))
         st.session_state["inspect_clean_result"] = {**summary, "source": str(path)}
     summary = st.session_state.get("inspect_clean_result")
     if summary and summary["source"] == str(path) and Path(summary["path"]).is_file():
         out = Path(summary["path"])
-        st.success(t("inspect.clean_done", kept=summary["kept_lines"], dropped=summary["dropped_lines"], name=out.name))
+        st.success(t_md("inspect.clean_done", kept=summary["kept_lines"], dropped=summary["dropped_lines"], name=out.name))
         if summary.get("masked_lines"):
             st.caption(t("inspect.clean_masked", lines=summary["masked_lines"]))
         left, right = st.columns(2)
-        left.download_button(t("inspect.download", name=out.name), data=lambda: out.read_bytes(), file_name=out.name,
+        left.download_button(t_md("inspect.download", name=out.name), data=lambda: out.read_bytes(), file_name=out.name,
                              mime="application/jsonl", key="inspect_clean_download")
         if right.button(t("inspect.clean_inspect"), key="inspect_clean_inspect"):
             st.session_state.pop("inspect_clean_result", None)
@@ -336,7 +368,7 @@ def split_action(path: Path) -> None:
                             key="inspect_split_fraction", help=t("inspect.split_fraction_help"))
     if st.button(t("inspect.split_build"), key="inspect_split_build"):
         with friendly_errors():
-            files = split_file(path, datasets_dir(), fraction, int(seed))
+            files = derive_split(path, lambda folder: split_file(path, folder, fraction, int(seed)))
         st.session_state["inspect_split_result"] = {"source": str(path), "files": [str(p) for p in files]}
     result = st.session_state.get("inspect_split_result")
     if result and result["source"] == str(path) and all(Path(p).is_file() for p in result["files"]):
@@ -344,21 +376,25 @@ def split_action(path: Path) -> None:
         count = lambda p: sum(1 for _ in open(p, "rb"))  # noqa: E731 - lines of a file we just wrote
         st.success(t("inspect.split_done", train=count(train), val=count(val)))
         left, right = st.columns(2)
-        left.download_button(t("inspect.download", name=train.name), data=lambda: train.read_bytes(),
+        left.download_button(t_md("inspect.download", name=train.name), data=lambda: train.read_bytes(),
                              file_name=train.name, mime="application/jsonl", key="inspect_split_download_train")
-        right.download_button(t("inspect.download", name=val.name), data=lambda: val.read_bytes(),
+        right.download_button(t_md("inspect.download", name=val.name), data=lambda: val.read_bytes(),
                               file_name=val.name, mime="application/jsonl", key="inspect_split_download_val")
 
 
 def use_action(report, path: Path, model: str) -> None:
     current = st.session_state.get("lab_dataset")
     if current:
-        st.caption(t("inspect.use_current", name=current.get("name", "?")))
+        st.caption(t_md("inspect.use_current", name=current.get("name", "?")))
     blocked = None
     if report.format not in ("chat", "dpo"):
         blocked = t("inspect.use_blocked_format")
-    elif report.has_errors:
-        blocked = t("inspect.use_blocked_errors")
+    elif report.has_errors and not report.error_lines():
+        blocked = t("inspect.use_blocked_whole_file")
+    elif report.has_errors:  # what cleaning would leave decides the advice: remove the lines, or fix them
+        kept = plan_clean(report, drop_lines=set(report.error_lines())).kept_examples
+        blocked = t("inspect.use_blocked_errors", kept=kept) if kept >= MIN_EXAMPLES else \
+            t("inspect.use_blocked_errors_few", kept=kept, minimum=MIN_EXAMPLES)
     if blocked:
         st.info(blocked)
     if st.button(t("inspect.use_button"), key="inspect_use", type="primary", disabled=blocked is not None,
@@ -367,7 +403,7 @@ def use_action(report, path: Path, model: str) -> None:
             target = path if path.parent.resolve() == datasets_dir().resolve() else copy_to_datasets(path)
         st.session_state["lab_dataset"] = {"path": str(target), "name": target.name, "format": report.format,
                                            "model": None if model == "local" else model}
-        st.success(t("inspect.use_done", name=target.name))
+        st.success(t_md("inspect.use_done", name=target.name))
 
 
 # format_func callbacks may run outside this script run (AppTest calls them): bind the language.

@@ -30,3 +30,29 @@ def test_inspector_picks_a_sample_and_draws_the_histogram(lab_server, browser_pa
     wait_streamlit_idle(page)
     assert page.locator(".js-plotly-plot").count() >= 1
     assert "Traceback" not in page.content()
+
+
+def test_inspector_stays_on_the_split_tab_and_refuses_a_binary_file_once(lab_server, browser_page, tmp_path):
+    page = browser_page
+    page.goto(lab_server.url + "/inspector")
+    page.locator(".st-key-inspect_sample").wait_for(timeout=60_000)
+    pick_option(page, "inspect_sample", "Broken file")
+    split_tab = page.get_by_role("tab", name="Train / validation split")
+    split_tab.wait_for(timeout=90_000)
+    wait_streamlit_idle(page)
+    split_tab.click()
+    wait_streamlit_idle(page)
+    page.locator(".st-key-inspect_split_build button").click()
+    page.get_by_text("23 training and 2 validation examples.").wait_for(timeout=60_000)
+    wait_streamlit_idle(page)
+    assert split_tab.get_attribute("aria-selected") == "true"
+    assert page.get_by_text("Download broken_en_train.jsonl").is_visible()
+    page.get_by_text("Upload a file").first.click()
+    wait_streamlit_idle(page)
+    binary = tmp_path / "photo.jsonl"
+    binary.write_bytes(bytes(range(256)) * 64)
+    page.locator("input[type='file']").set_input_files(str(binary))
+    page.get_by_text("is not a text file").first.wait_for(timeout=60_000)
+    wait_streamlit_idle(page)
+    assert page.content().count("is not a text file") == 1
+    assert page.locator("[data-testid='stProgress']").count() == 0

@@ -149,3 +149,35 @@ def test_histogram_marks_the_limit_when_in_view(tmp_path):
     assert [shape.x0 for shape in near.layout.shapes] == [16_385]
     far = token_histogram(inspect_file(path, model="gpt-4o-mini-2024-07-18"))
     assert not far.layout.shapes and "65,536" in far.layout.title.text
+
+
+def test_broken_lines_can_be_fixed_one_by_one_from_the_cleaning_tab(page, lab_home):
+    """Cleaning only removes lines: when removing them would leave too few examples, the page says so
+    and offers an editor per broken line; a fix is saved as a copy and inspected again."""
+    at = page
+    at.selectbox(key="inspect_sample").set_value("broken_en.jsonl").run()
+    assert any("10 examples remain" in i.value for i in at.info)  # the Use tab says what cleaning would leave
+    pick = at.selectbox(key="inspect_fix_pick")
+    assert pick.options[0] == "Line 4: invalid_json" and len(pick.options) == 18
+    at.multiselect(key="inspect_clean_codes").set_value(list(at.multiselect(key="inspect_clean_codes").options)).run()
+    assert any("Only 4 examples would remain" in e.value and "one by one" in e.value for e in at.error)
+    fixed = ('{"messages": [{"role": "user", "content": "Can I rent a bike for the weekend?"}, '
+             '{"role": "assistant", "content": "Yes: R$ 159 from Friday 17:00 to Monday 10:00."}]}')
+    at.text_area(key="inspect_fixlist_4").set_value(fixed).run()
+    at.button(key="inspect_fixlist_save_4").click().run()
+    assert not at.exception
+    out = lab_home / "datasets" / "broken_en_fixed.jsonl"
+    assert out.read_bytes().splitlines()[3] == fixed.encode()
+    assert any("Line 4 fixed in broken" in s.value for s in at.success)
+    assert {m.label: m.value for m in at.metric}["Errors"] == "17"
+    assert not any(o.startswith("Line 4:") for o in at.selectbox(key="inspect_fix_pick").options)
+
+
+def test_a_binary_file_renamed_jsonl_is_refused_once(page):
+    at = page
+    at.radio(key="inspect_source").set_value("upload").run()
+    at.file_uploader(key="inspect_upload").upload("photo.jsonl", bytes(range(256)) * 64, "application/jsonl").run()
+    assert not at.exception
+    errors = [e.value for e in at.error]
+    assert len(errors) == 1 and "is not a text file" in errors[0]
+    assert not at.metric and not at.expander and not at.get("progress")

@@ -1,17 +1,19 @@
 """inspect_file: a JSONL file -> InspectionReport, in one streaming pass (parallel for big files).
 
-Big files are cut into byte ranges at line starts (reader.line_ranges). The calling process scans the
-first range (and reports progress) while forked worker processes scan the others; the scans are
-merged in file order, then the file-level checks run on the merged statistics: duplicates, length
-outliers, system prompts, personal data repeated on many lines, too few examples.
+Big files are cut into byte ranges at line starts (reader.line_ranges), 8 per process. Forked worker
+processes and the calling process take the next range from a shared counter until none is left, so
+a process that the scheduler slows down (a busy machine) scans less of the file instead of holding
+up the end; the calling process also reports progress. The scans are merged in file order, then
+the file-level checks run on the merged statistics: duplicates, length outliers, system prompts,
+personal data repeated on many lines, too few examples.
 
 Why processes: parsing and checking are Python code that holds the GIL, so tokenizer threads only
-overlapped tiktoken with them and cost CPU in switching (bench file of 50,000 examples on 2 cores:
+overlapped tokenizing with them and cost CPU in switching (bench file of 50,000 examples on 2 cores:
 10.6 s of CPU with two threads, 6.2 s with none). Forked workers share the loaded tokenizer and need
 no imports; each counts with no threads. Elsewhere than Linux (no safe fork) the scan is sequential.
-On a machine busy with other sessions, Linux's autogroup scheduler gives each session one share of
-the CPU, workers included: the second process then helps only while a core is free, and what is
-left of the speed-up is the CPU saved (bench/bench_inspect.py prints both ratios).
+On a busy machine the second process gets a core only part of the time (the scheduler shares the
+cores between all runnable processes), so what holds on any machine is the CPU saved per example;
+bench/bench_inspect.py prints both ratios.
 """
 from __future__ import annotations
 
@@ -32,7 +34,7 @@ from core.dataset.pii import KINDS
 from core.dataset.quality import NO_SYSTEM, length_outliers, system_prompt_variants
 from core.dataset.reader import line_ranges, sniff_binary
 from core.dataset.report import InspectionReport
-from core.dataset.scan import RangeScan, scan_range
+from core.dataset.scan import RangeScan, ScanJob, scan_ranges
 from core.dataset.tokens import make_counter
 from core.errors import InputError
 from core.i18n import current_language, normalize
@@ -42,6 +44,8 @@ MIN_EXAMPLES = 10  # OpenAI refuses fewer
 RECOMMENDED_EXAMPLES = 50  # where gains usually start to show
 PARALLEL_MIN_BYTES = 8 << 20  # below ~4,000 examples, starting a worker costs more than it saves
 MAX_WORKERS = 4
+RANGES_PER_PROCESS = 8  # ranges taken in turn: the last one ends at most 1/8 of a share after the others
+MIN_RANGE_BYTES = 2 << 20
 SHARED_PII_LINES = 3  # a value on this many lines is the organisation's own contact, not a customer's
 
 
@@ -62,21 +66,52 @@ def _check_path(path: Path) -> None:
         raise InputError("inspect.error.csv", "inspect.error.csv_hint", path=str(path))
 
 
-def _run_scans(path: Path, ranges: list[tuple[int, int, int]], args: tuple,
+_inherited_tickets = None  # in a forked worker: the shared range counter (set by _init_worker)
+
+
+def _init_worker(tickets) -> None:
+    global _inherited_tickets
+    _inherited_tickets = tickets
+
+
+def _next_from(tickets, total: int) -> Callable[[], int | None]:
+    """take() for scan_ranges: the next range index from a shared counter, None once all are taken."""
+    def take() -> int | None:
+        with tickets.get_lock():
+            index = tickets.value
+            tickets.value += 1
+        return index if index < total else None
+    return take
+
+
+def _worker(job: ScanJob, ranges: list[tuple[int, int, int]]) -> list[tuple[int, RangeScan]]:
+    return scan_ranges(job, ranges, _next_from(_inherited_tickets, len(ranges)))
+
+
+def _run_scans(job: ScanJob, ranges: list[tuple[int, int, int]], processes: int,
                progress: Callable[[float], None] | None) -> list[RangeScan]:
-    """The scans of every range, in file order; the first one runs here (with progress)."""
-    if len(ranges) == 1:
-        return [scan_range(str(path), *args, *ranges[0], progress=progress)]
+    """The scans of every range, in file order. With several processes, each takes the next range
+    when done with its own (a shared counter), so a process the scheduler slows down does less of
+    the file instead of holding up the end; this process takes ranges too, and reports progress."""
+    if processes <= 1 or len(ranges) == 1:
+        order = iter(range(len(ranges)))
+        return [scan for _, scan in scan_ranges(job, ranges, lambda: next(order, None), progress)]
     context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(len(ranges) - 1, mp_context=context) as pool:
-        futures = [pool.submit(scan_range, str(path), *args, *part) for part in ranges[1:]]
-        scans = [scan_range(str(path), *args, *ranges[0], progress=progress)]
-        for future, part in zip(futures, ranges[1:]):
+    tickets = context.Value("l", 0)
+    done: dict[int, RangeScan] = {}
+    with ProcessPoolExecutor(processes - 1, mp_context=context, initializer=_init_worker,
+                             initargs=(tickets,)) as pool:
+        futures = [pool.submit(_worker, job, ranges) for _ in range(processes - 1)]
+        done.update(scan_ranges(job, ranges, _next_from(tickets, len(ranges)), progress))
+        for future in futures:
             try:
-                scans.append(future.result())
-            except BrokenProcessPool:  # a worker died (out of memory?): scan its range here instead
-                scans.append(scan_range(str(path), *args, *part))
-    return scans
+                done.update(future.result())
+            except BrokenProcessPool:  # a worker died (out of memory?): its ranges are scanned below
+                pass
+    missing = [index for index in range(len(ranges)) if index not in done]
+    order = iter(missing)
+    done.update(scan_ranges(job, ranges, lambda: next(order, None)))
+    return [done[index] for index in range(len(ranges))]
 
 
 def _merge(scans: list[RangeScan]) -> RangeScan:
@@ -188,9 +223,11 @@ def inspect_file(path: str | Path, model: str = DEFAULT_MODEL, lang: str | None 
         label = make_counter(model).label
         limit = token_limit(model)
         size = path.stat().st_size
-        parts = workers if workers is not None else default_workers(size, model)
-        ranges = line_ranges(path, max(1, parts)) if size else [(0, 0, 1)]
-        scan = _merge(_run_scans(path, ranges, (file_format, model, limit, lang, max_findings, pii), progress))
+        processes = max(1, workers if workers is not None else default_workers(size, model))
+        parts = 1 if processes == 1 else min(processes * RANGES_PER_PROCESS, max(processes, size // MIN_RANGE_BYTES))
+        ranges = line_ranges(path, parts) if size else [(0, 0, 1)]
+        job = ScanJob(str(path), file_format, model, limit, lang, max_findings, pii)
+        scan = _merge(_run_scans(job, ranges, processes, progress))
     except OSError as exc:
         raise InputError("inspect.error.unreadable", "inspect.error.unreadable_hint",
                          path=str(path), reason=exc.strerror or str(exc)) from exc

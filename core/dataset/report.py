@@ -126,6 +126,10 @@ class InspectionReport:
         """Physical lines that carry a finding with one of `codes` (line 0 excluded)."""
         return sorted({f.line for f in self.findings if f.code in codes and f.line > 0})
 
+    def error_lines(self) -> list[int]:
+        """Physical lines with at least one error: what blocks training (line 0 excluded)."""
+        return sorted({f.line for f in self.findings if f.severity == "error" and f.line > 0})
+
     def localized(self, lang: str | None) -> list[Finding]:
         return [f.localized(lang) for f in self.findings]
 

@@ -42,6 +42,7 @@ def test_flat_bias_reaches_only_source_tokens_row_by_row(toy):
 def test_follow_bonus_continues_the_stretch_being_copied(toy):
     source = "the day rental costs R$ 89 the week rental costs R$ 159"
     processor = CopyBiasProcessor([ids(toy, source)], bias=0.0, sequences=[[ids(toy, source)]], follow=4.0)
+    processor(torch.tensor([ids(toy, "is")]), torch.zeros((1, len(WORDS))))  # step 1: the prompt "is"
     # The answer so far ends with "day rental costs R$": only "89" continues that stretch fully.
     tail = torch.tensor([ids(toy, "day rental costs R$")])
     out = processor(tail, torch.zeros((1, len(WORDS))))
@@ -100,3 +101,63 @@ def test_end_of_text_gets_its_bonus_only_after_a_sentence_closes():
     assert eos_score("costs [1]. costs R$ 9 . 890 [1].") == 5.0
     assert eos_score("costs [1]. costs R$ 9 . 890 [1]. costs") == 5.0  # remembered once seen
     assert copy_bias_processor(tok, [conv("costs R$ 9")], 2.0, eos=0.0)[0].eos == 0.0
+
+
+def test_a_number_ending_a_sentence_closes_it_at_the_next_spaced_word(embedded_model_path):
+    """"R$ 1.590." is no end yet (it could be "R$ 1.590.000"); the space of the next word is."""
+    from core.models import load_tokenizer
+
+    tokenizer = load_tokenizer("embedded")
+    processors = copy_bias_processor(tokenizer, [conv("A spare battery costs R$ 1.590.")], 2.0, eos=5.0)
+    processor, eos = processors[0], tokenizer.eos_token_id
+    prompt = ids(tokenizer, "Question: battery?")
+
+    def eos_bonus(answer: str) -> float:
+        processor._start = None  # a fresh generation: the first call sees the prompt only
+        processor(torch.tensor([prompt]), torch.zeros((1, len(tokenizer))))
+        row = torch.tensor([prompt + ids(tokenizer, answer)])
+        return float(processor(row, torch.zeros((1, len(tokenizer))))[0, eos])
+
+    assert eos_bonus("It costs R$ 1.590") == 0.0
+    assert eos_bonus("It costs R$ 1.590.") == 0.0
+    assert eos_bonus("It costs R$ 1.590. A") == 5.0
+
+
+def test_the_answer_never_repeats_an_ngram_but_may_copy_the_prompt(toy):
+    source = "the day rental costs R$ 89"
+    processor = CopyBiasProcessor([ids(toy, source)], bias=1.0, sequences=[[ids(toy, source)]], follow=4.0,
+                                  no_repeat=3)
+    prompt = ids(toy, source)  # the sources are in the prompt: copying them is allowed
+    processor(torch.tensor([prompt]), torch.zeros((1, len(WORDS))))
+    answer = ids(toy, "day rental costs R$ 89 day rental")
+    out = processor(torch.tensor([prompt + answer]), torch.zeros((1, len(WORDS))))
+    assert out[0, WORDS.index("costs")] == float("-inf")  # "day rental costs" again: banned
+    assert torch.isfinite(out[0, WORDS.index("is")])
+    fresh = ids(toy, "day rental")
+    out = processor(torch.tensor([prompt + fresh]), torch.zeros((1, len(WORDS))))
+    assert torch.isfinite(out[0, WORDS.index("costs")])  # the prompt's "day rental costs" does not count
+
+
+def test_repetition_penalty_spares_the_sources_in_the_prompt(toy):
+    processors = copy_bias_processor(toy, [conv("costs R$ 89")], 1.0, follow=0.0, eos=0.0,
+                                     repetition_penalty=2.0)
+    prompt = ids(toy, "the deposit is R$ 89")
+    scores = torch.ones((1, len(WORDS)))
+    out = processors(torch.tensor([prompt]), scores.clone())  # first step: nothing answered yet
+    assert out[0, WORDS.index("89")] == out[0, WORDS.index("costs")] == 2.0  # bias only, no penalty
+    out = processors(torch.tensor([prompt + ids(toy, "89")]), scores.clone())
+    assert out[0, WORDS.index("89")] == 1.0  # (1 + 1) / 2: now the ANSWER has said it
+
+
+def test_the_first_answer_token_is_drawn_to_the_beginning_of_a_source(toy):
+    """At the first step the answer can only "continue" a source by starting it: half the follow
+    bonus goes to each source's first token, so the answer begins with a whole sentence instead
+    of a number fragment picked from the middle of one."""
+    sources = ["day rental costs R$ 89", "deposit is R$ 500"]
+    processor = CopyBiasProcessor([ids(toy, " ".join(sources))], bias=1.0,
+                                  sequences=[[ids(toy, text) for text in sources]], follow=4.0)
+    first = processor(torch.tensor([ids(toy, "the week")]), torch.zeros((1, len(WORDS))))
+    assert first[0, WORDS.index("day")] == first[0, WORDS.index("deposit")] == 3.0  # bias 1 + follow / 2
+    assert first[0, WORDS.index("89")] == first[0, WORDS.index("rental")] == 1.0  # the flat bias only
+    later = processor(torch.tensor([ids(toy, "the week the")]), torch.zeros((1, len(WORDS))))
+    assert later[0, WORDS.index("deposit")] == 1.0  # from the second token on: the stretch rules only

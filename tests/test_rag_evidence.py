@@ -1,7 +1,7 @@
 """Evidence sentences: split a chunk as a reader sees it, point at the sentence that answers."""
 from core.rag import get_index
 from core.rag.evaluation import flatten, holds_answer, load_questions
-from core.rag.evidence import asks_amount, evidence, nearest_sentences, sentences, units
+from core.rag.evidence import answer_types, asks_amount, evidence, focus, nearest_sentences, sentences, units
 from core.rag.prompt import build_rag_messages
 from core.rag.index import Hit
 from tests.rag_support import bundled_index_template, install_template
@@ -64,3 +64,22 @@ def test_the_evidence_sentence_holds_the_labelled_answer_for_most_questions(tmp_
             shown += 1
             found += proof is not None and flatten(q["answer"]) in flatten(proof)
         assert shown >= 0.9 * len(questions) and found >= 0.6 * shown, (lang, found, shown)
+
+
+def test_the_kind_of_value_asked_is_recognised_and_favours_sentences_that_hold_it():
+    assert [p.pattern for p in answer_types("How heavy is the Dobrável?")] == [r"\d\s?kg\b"]
+    assert answer_types("Qual o e-mail do suporte?") and not answer_types("Do you like bikes?")
+    specs = ("The Dobrável is the lightest of our bikes to carry and store. "
+             "It folds in ten seconds. Weight: 16 kg with the battery.")
+    # "lightest ... carry" shares more words with the question; the kg sentence holds the answer
+    assert focus("How heavy is the Dobrável to carry?", [specs], 1, ["Dobrável"]) == [(0, "Weight: 16 kg with the battery.")]
+
+
+def test_focus_picks_across_chunks_best_first_and_shows_a_repeated_sentence_once():
+    chunks = ["Day rental: R$ 89 for 24 hours. Helmets are included.",
+              "Weekend rental: R$ 159. Day rental: R$ 89 for 24 hours.",
+              "Our hubs open at 8:00."]
+    picked = focus("How much is a day rental?", chunks, 3)
+    assert picked[0] == (0, "Day rental: R$ 89 for 24 hours.")  # the first chunk's copy wins the tie
+    assert [sentence for _, sentence in picked].count("Day rental: R$ 89 for 24 hours.") == 1
+    assert len(picked) == 3 and all(0 <= rank < 3 for rank, _ in picked)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from core.providers.base import Answer, ChatSettings, Provider
 from core.providers.rag import RagProvider
 from core.rag.copy_bias import COPY_FROM
+from core.rag.grounded import SMALL_MODEL_SENTENCES
 
 
 class Recorder(Provider):
@@ -41,13 +42,17 @@ def test_complete_batch_is_one_inner_call_with_sources_attached():
     for question, prompt in zip(QUESTIONS, prompts):
         last = prompt[-1]
         assert last["role"] == "user" and question in last["content"]
-        assert len(last[COPY_FROM]) == 2  # the two passages, exactly as the prompt shows them
+        # the embedded model is shown the sentences nearest the question across the 2 chunks
+        assert len(last[COPY_FROM]) == SMALL_MODEL_SENTENCES
         assert all(passage.strip() and passage in last["content"] for passage in last[COPY_FROM])
     assert "89" in " ".join(prompts[0][-1][COPY_FROM])  # the day-rental price came with the passages
     assert "149" in " ".join(prompts[1][-1][COPY_FROM])  # Portuguese question, Portuguese documents
 
     assert [a.text for a in answers[:2]] == ["answer 0", "answer 1"]
-    assert all(a.contestant == "rag" and len(a.sources) == 2 and a.latency_s >= 1.0 for a in answers[:2])
+    assert all(a.contestant == "rag" and a.latency_s >= 1.0 for a in answers[:2])
+    for answer, prompt in zip(answers[:2], prompts):  # listed as numbered in the prompt, sentence = evidence
+        assert [s["n"] for s in answer.sources] == list(range(1, SMALL_MODEL_SENTENCES + 1))
+        assert [s["evidence"] for s in answer.sources] == prompt[-1][COPY_FROM]
     assert answers[2].error and not answers[2].text  # the conversation without a question says why
 
 

@@ -62,7 +62,10 @@ def base_label(model: str | None) -> str:
     key = canonical_base(model)
     if key == "embedded":
         return EMBEDDED_MODEL
-    return Path(key).name if Path(key).is_dir() else key
+    path = Path(key)
+    if path.is_dir() and is_full_model(path) and path.name == "adapter":  # a full run: name the run
+        return f"{path.parent.name} (full)"
+    return path.name if path.is_dir() else key
 
 
 def _device() -> str | None:
@@ -236,13 +239,14 @@ def generation_kwargs(base: "LoadedBase", settings: ChatSettings, conversations:
     sampling = settings.temperature > 0
     kwargs: dict = dict(max_new_tokens=settings.max_tokens, do_sample=sampling,
                         pad_token_id=base.tokenizer.pad_token_id)
-    if settings.repetition_penalty != 1.0:
-        kwargs["repetition_penalty"] = settings.repetition_penalty
     if settings.stop:
         kwargs.update(stop_strings=list(settings.stop), tokenizer=base.tokenizer)
-    processors = copy_bias_processor(base.tokenizer, conversations, settings.copy_bias)
-    if processors is not None:
+    processors = copy_bias_processor(base.tokenizer, conversations, settings.copy_bias,
+                                     repetition_penalty=settings.repetition_penalty)
+    if processors is not None:  # the copy bias, and the repetition penalty on the answer only
         kwargs["logits_processor"] = processors
+    elif settings.repetition_penalty != 1.0:
+        kwargs["repetition_penalty"] = settings.repetition_penalty
     if sampling:
         kwargs.update(temperature=settings.temperature, top_p=settings.top_p)
         if settings.seed is not None:
@@ -267,6 +271,11 @@ def left_pad(rows: list, pad_id: int, device):
     return ids.to(device), mask.to(device)
 
 
+def is_full_model(folder: Path) -> bool:
+    """A run folder from full fine-tuning: a model's config.json, no adapter_config.json."""
+    return (folder / "config.json").is_file() and not (folder / "adapter_config.json").is_file()
+
+
 class LocalProvider(Provider):
     """A local transformers model, optionally with a LoRA adapter (a finished local run)."""
 
@@ -277,6 +286,9 @@ class LocalProvider(Provider):
         self.base_model = base_model
         self.adapter_dir = Path(adapter_dir) if adapter_dir else None
         self.spec = spec
+        if self.adapter_dir and is_full_model(self.adapter_dir):
+            # A method=full run saved a whole model where the adapter goes: it IS the base to load.
+            self.base_model, self.adapter_dir = str(self.adapter_dir), None
         # A fine-tuned run answers best with the system prompt it was trained with (else the
         # chat template's default "You are SmolLM..." makes it sign as SmolLM).
         self.default_system_prompt = default_system_prompt

@@ -5,9 +5,11 @@ numbered sources in the prompt (core.rag.build_rag_messages asks for [n] citatio
 provider answers. Earlier turns pass through as history. The Answer lists the sources it was given
 (document, snippet, score, evidence sentence) so the arena can show them under the column.
 
-For the embedded model (issue 11) the prompt shows each source cut to its 3 sentences nearest the
-question (core.rag.grounded.compact, PROMPT_SENTENCES=2; the grounded training set uses 3) and the copy bias
-applies; a grounded run (`rag:run:ID`, preset "grounded") was trained on exactly these prompts.
+For the embedded model (issue 11) the prompt shows only the sentences nearest the question across
+the retrieved chunks, best first (core.rag.grounded.compact, SMALL_MODEL_SENTENCES), each as its own
+numbered source, and the copy bias applies; a grounded run (`rag:run:ID`, preset "grounded") was
+trained on exactly these prompts. The sources listed under the answer are then those sentences (with
+their chunks), numbered as the model saw them, so a [n] in the answer points at the right line.
 """
 from __future__ import annotations
 
@@ -17,11 +19,6 @@ from typing import Iterator
 
 from core.errors import InputError, LabError
 from core.providers.base import Answer, ChatSettings, Provider, StreamItem
-
-# Sentences per passage the embedded model reads. Measured on the builder's questions (8 a language,
-# greedy, copy bias 4, eos share 3; fact recall en / pt-BR): 3 -> 0.50 / 0.62, 2 -> 0.75 / 0.75,
-# 1 -> 0.62 / 0.62 (bench/bench_rag_answers.py --set builder --sentences N).
-PROMPT_SENTENCES = 2
 
 _PT = {"que", "qual", "quais", "quanto", "quantos", "como", "onde", "quando", "não", "nao", "é", "para",
        "uma", "um", "do", "da", "dos", "das", "no", "na", "os", "as", "com", "meu", "minha", "posso",
@@ -65,8 +62,8 @@ class RagProvider(Provider):
     kind = "rag"
 
     def __init__(self, inner: Provider, spec: str = "rag", sentences: int | None = -1) -> None:
-        """sentences: per passage, how many sentences nearest the question the prompt keeps; -1 =
-        automatic (PROMPT_SENTENCES for the embedded model, whole chunks
+        """sentences: how many sentences nearest the question the prompt keeps in all; -1 =
+        automatic (core.rag.grounded.SMALL_MODEL_SENTENCES for the embedded model, whole chunks
         for other models), None = whole chunks."""
         self.inner = inner
         self.spec = spec
@@ -92,30 +89,35 @@ class RagProvider(Provider):
             changes["copy_bias"] = 0.0
         return settings.with_(**changes)
 
-    def prepare(self, messages: list[dict], settings: ChatSettings) -> tuple[list[dict], list, str]:
-        """(prompt for the inner provider, hits, question): retrieve, number the sources, attach them."""
+    def prepare(self, messages: list[dict], settings: ChatSettings) -> tuple[list[dict], list[dict], str]:
+        """(prompt for the inner provider, the sources to list under the answer, question):
+        retrieve, cut to the nearest sentences for a small model, number them, attach them."""
         from core import rag
         from core.rag.copy_bias import COPY_FROM
-        from core.rag.grounded import compact
+        from core.rag.grounded import SMALL_MODEL_SENTENCES, compact
 
         question, history, system = split_question(messages)
         lang = guess_language(question, default=settings.lang)
         hits = rag.retrieve(question, k=settings.rag_k, collection=settings.rag_collection, lang=lang)
         sentences = self.sentences
         if sentences == -1:  # the embedded model reads the nearest sentences only
-            sentences = PROMPT_SENTENCES if self.small_local() else None
+            sentences = SMALL_MODEL_SENTENCES if self.small_local() else None
         shown = compact(question, hits, sentences)
         prompt = rag.build_rag_messages(question, shown, lang=lang,
                                         system_prompt=system if system is not None else settings.system_prompt,
                                         history=history)
         prompt[-1][COPY_FROM] = [hit.text for hit in shown]
-        return prompt, hits, question
+        if shown == hits:
+            listed = rag.sources(hits, question)
+        else:  # each shown sentence, with its whole chunk, numbered as in the prompt
+            chunks = {(hit.doc_id, hit.chunk_id): hit for hit in hits}
+            listed = rag.sources([chunks[(hit.doc_id, hit.chunk_id)] for hit in shown],
+                                 evidence=[hit.text for hit in shown])
+        return prompt, listed, question
 
-    def _finish(self, answer: Answer, hits: list, question: str, retrieval_s: float) -> Answer:
-        from core import rag
-
+    def _finish(self, answer: Answer, listed: list[dict], question: str, retrieval_s: float) -> Answer:
         answer.contestant = self.spec
-        answer.sources = rag.sources(hits, question)
+        answer.sources = listed
         if answer.ttft_s is not None:
             answer.ttft_s += retrieval_s
         if answer.latency_s is not None:
@@ -125,10 +127,10 @@ class RagProvider(Provider):
     def stream(self, messages: list[dict], settings: ChatSettings) -> Iterator[StreamItem]:
         self.check()
         started = time.perf_counter()
-        prompt, hits, question = self.prepare(messages, settings)
+        prompt, listed, question = self.prepare(messages, settings)
         retrieval_s = time.perf_counter() - started
         for item in self.inner.stream(prompt, self.inner_settings(settings)):
-            yield self._finish(item, hits, question, retrieval_s) if isinstance(item, Answer) else item
+            yield self._finish(item, listed, question, retrieval_s) if isinstance(item, Answer) else item
 
     def complete_batch(self, conversations: list[list[dict]], settings: ChatSettings) -> list[Answer]:
         """Retrieve for every question, then ONE inner complete_batch over all the prompts (a local
@@ -139,13 +141,13 @@ class RagProvider(Provider):
         for i, messages in enumerate(conversations):
             started = time.perf_counter()
             try:
-                prompt, hits, question = self.prepare(messages, settings)
+                prompt, listed, question = self.prepare(messages, settings)
             except LabError as err:
                 answers[i] = Answer(contestant=self.spec, error=err.message(settings.lang))
                 continue
-            prepared.append((i, prompt, hits, question, time.perf_counter() - started))
+            prepared.append((i, prompt, listed, question, time.perf_counter() - started))
         if prepared:
             inner = self.inner.complete_batch([p[1] for p in prepared], self.inner_settings(settings))
-            for (i, _, hits, question, retrieval_s), answer in zip(prepared, inner):
-                answers[i] = self._finish(answer, hits, question, retrieval_s)
+            for (i, _, listed, question, retrieval_s), answer in zip(prepared, inner):
+                answers[i] = self._finish(answer, listed, question, retrieval_s)
         return [a for a in answers if a is not None]

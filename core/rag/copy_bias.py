@@ -28,10 +28,11 @@ from __future__ import annotations
 from typing import Sequence
 
 import torch
-from transformers import LogitsProcessor, LogitsProcessorList
+from transformers import LogitsProcessor, LogitsProcessorList, RepetitionPenaltyLogitsProcessor
 
 COPY_FROM = "copy_from"  # message key holding the source passages a local model may copy from
 FOLLOW_SHARE = 2.0  # continuation bonus = FOLLOW_SHARE x bias (measured: see the module docstring)
+NO_REPEAT = 6  # an n-gram of this many tokens never twice in one answer (0: off)
 EOS_SHARE = 3.0  # end-of-text bonus = EOS_SHARE x bias, once the answer has finished a sentence
 _ENDS = (".", "!", "?", "]", "].", "]:")  # a token ending like this may close a sentence
 
@@ -47,7 +48,10 @@ class CopyBiasProcessor(LogitsProcessor):
     def __init__(self, token_ids: Sequence[Sequence[int]], bias: float,
                  sequences: Sequence[Sequence[Sequence[int]]] | None = None, follow: float = 0.0,
                  eos_id: int | None = None, eos: float = 0.0, end_ids: Sequence[int] = (),
-                 digit_ids: Sequence[int] = (), dot_ids: Sequence[int] = ()) -> None:
+                 digit_ids: Sequence[int] = (), dot_ids: Sequence[int] = (), spaced_ids: Sequence[int] = (),
+                 no_repeat: int = 0) -> None:
+        self.no_repeat = int(no_repeat)
+        self.spaced_ids = set(int(i) for i in spaced_ids)
         self.eos_id = eos_id
         self.eos = float(eos)
         self.end_ids = set(int(i) for i in end_ids)
@@ -95,19 +99,39 @@ class CopyBiasProcessor(LogitsProcessor):
 
     def _sentence_closed(self, input_ids: torch.LongTensor) -> list[bool]:
         """Per row, whether the answer has ended a sentence (". " "]" "?"), remembered once seen.
-        A "." right after a digit does not count: "R$ 9.890" is still one number."""
-        if self._start is None or len(self._done) != input_ids.shape[0]:
-            self._start = int(input_ids.shape[1])
-            self._done = [False] * int(input_ids.shape[0])
-            return self._done
+        A "." right after a digit is not an end yet ("R$ 9.890" is still one number); it is once
+        the next token starts with a space ("R$ 1.590. A spare…")."""
         if input_ids.shape[1] > self._start:
-            tails = input_ids[:, -2:].tolist()
-            for row, (before, last) in enumerate(tails):
-                if not self._done[row] and last in self.end_ids:
+            width = min(3, int(input_ids.shape[1]) - self._start)  # answer tokens only
+            for row, tail in enumerate(input_ids[:, -width:].tolist()):
+                if self._done[row]:
+                    continue
+                tail = [None] * (3 - width) + tail
+                first, before, last = tail
+                if last in self.end_ids:
                     self._done[row] = not (last in self.dot_ids and before in self.digit_ids)
+                elif last in self.spaced_ids and before in self.dot_ids and first in self.digit_ids:
+                    self._done[row] = True
         return self._done
 
+    def _ban_repeats(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> None:
+        """No n-gram of `no_repeat` tokens twice in the ANSWER (the prompt is not counted, unlike
+        transformers' no_repeat_ngram_size, which would forbid copying the sources). Why: with the
+        copy bonus a small model can loop on one source sentence to the token limit."""
+        n = self.no_repeat
+        answer = input_ids[:, self._start:].tolist() if self._start is not None else []
+        for row, tokens in enumerate(answer):
+            if len(tokens) < n:
+                continue
+            prefix = tokens[-(n - 1):]
+            banned = {tokens[i + n - 1] for i in range(len(tokens) - n + 1) if tokens[i:i + n - 1] == prefix}
+            if banned:
+                scores[row, list(banned)] = float("-inf")
+
     def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        if self._start is None or len(self._done) != input_ids.shape[0]:  # the first step
+            self._start = int(input_ids.shape[1])
+            self._done = [False] * int(input_ids.shape[0])
         if self._mask is None or self._mask.shape != scores.shape:
             self._mask = self._build(scores)
         scores = scores + self._mask
@@ -115,13 +139,37 @@ class CopyBiasProcessor(LogitsProcessor):
             for row, closed in enumerate(self._sentence_closed(input_ids)):
                 if closed:
                     scores[row, self.eos_id] += self.eos
-        if self.follow > 0 and len(self._where) == scores.shape[0]:
+        if self.follow > 0 and len(self._where) == scores.shape[0] and input_ids.shape[1] == self._start:
+            for row, seqs in enumerate(self.sequences):  # the first token: a source's beginning
+                for tok in {seq[0] for seq in seqs if seq}:
+                    if 0 <= tok < scores.shape[1]:
+                        scores[row, tok] += self.follow / 2
+        elif self.follow > 0 and len(self._where) == scores.shape[0]:
             tails = input_ids[:, -3:].tolist()
             for row, tail in enumerate(tails):
                 for tok, value in self._continuations(row, tail).items():
                     if 0 <= tok < scores.shape[1]:
                         scores[row, tok] += value
+        if self.no_repeat > 1:
+            self._ban_repeats(input_ids, scores)
         return scores
+
+
+class AnswerRepetitionPenalty(LogitsProcessor):
+    """The usual repetition penalty, counted on the answer's own tokens only. Why: transformers'
+    `repetition_penalty` also penalizes every token of the prompt, so with sources in the prompt it
+    pushes the model AWAY from the very numbers and names it should copy, and the copy bias spends
+    its bonus undoing that. The prompt length is taken at the first step (left padding makes it
+    the same for every row of a batch)."""
+
+    def __init__(self, penalty: float) -> None:
+        self.penalty = float(penalty)
+        self._inner: RepetitionPenaltyLogitsProcessor | None = None
+
+    def __call__(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> torch.FloatTensor:
+        if self._inner is None:
+            self._inner = RepetitionPenaltyLogitsProcessor(self.penalty, prompt_ignore_length=int(input_ids.shape[1]))
+        return self._inner(input_ids, scores)
 
 
 def sources_of(messages: Sequence[dict]) -> list[str]:
@@ -143,17 +191,17 @@ def source_token_ids(tokenizer, texts: Sequence[str]) -> set[int]:
     return ids
 
 
-_END_CACHE: dict[tuple, tuple[list[int], list[int], list[int]]] = {}
+_END_CACHE: dict[tuple, tuple[list[int], list[int], list[int], list[int]]] = {}
 
 
-def end_tokens(tokenizer) -> tuple[list[int], list[int], list[int]]:
-    """(ids of tokens that may close a sentence, ids spelled exactly ".", single-digit ids), from
-    the vocabulary's own spellings; cached per tokenizer."""
+def end_tokens(tokenizer) -> tuple[list[int], list[int], list[int], list[int]]:
+    """(ids of tokens that may close a sentence, ids spelled exactly ".", digit-only ids, ids that
+    start with a space or a line break), from the vocabulary's own spellings; cached per tokenizer."""
     key = (getattr(tokenizer, "name_or_path", ""), len(tokenizer))
     if key not in _END_CACHE:
         special = set(tokenizer.all_special_ids or [])
         pieces = tokenizer.convert_ids_to_tokens(list(range(len(tokenizer))))
-        ends, dots, digits = [], [], []
+        ends, dots, digits, spaced = [], [], [], []
         for i, piece in enumerate(pieces):
             if i in special or not piece:
                 continue
@@ -164,16 +212,22 @@ def end_tokens(tokenizer) -> tuple[list[int], list[int], list[int]]:
                 dots.append(i)
             if text.isdigit():
                 digits.append(i)
-        _END_CACHE[key] = (ends, dots, digits)
+            spelled = tokenizer.convert_tokens_to_string([piece])
+            if spelled[:1].isspace() and spelled.strip():
+                spaced.append(i)
+        _END_CACHE[key] = (ends, dots, digits, spaced)
     return _END_CACHE[key]
 
 
 def copy_bias_processor(tokenizer, conversations: Sequence[Sequence[dict]],
                         bias: float, follow: float | None = None,
-                        eos: float | None = None) -> LogitsProcessorList | None:
-    """The processor for a batch of conversations (one row each), or None when there is nothing
+                        eos: float | None = None, no_repeat: int | None = None,
+                        repetition_penalty: float = 1.0) -> LogitsProcessorList | None:
+    """The processors for a batch of conversations (one row each), or None when there is nothing
     to do (bias 0, or no conversation carries sources). follow: the continuation bonus (default
-    FOLLOW_SHARE x bias)."""
+    FOLLOW_SHARE x bias); no_repeat: n-gram size never repeated in the answer (default NO_REPEAT);
+    repetition_penalty: applied to the answer's tokens only (AnswerRepetitionPenalty) — the caller
+    then passes no `repetition_penalty` to generate."""
     if not bias or bias <= 0:
         return None
     texts = [sources_of(messages) for messages in conversations]
@@ -183,7 +237,11 @@ def copy_bias_processor(tokenizer, conversations: Sequence[Sequence[dict]],
     follow = FOLLOW_SHARE * bias if follow is None else follow
     sequences = [[tokenizer(text, add_special_tokens=False)["input_ids"] for text in row] for row in texts]
     eos = EOS_SHARE * bias if eos is None else eos
-    ends, dots, digits = end_tokens(tokenizer) if eos > 0 else ([], [], [])
+    ends, dots, digits, spaced = end_tokens(tokenizer) if eos > 0 else ([], [], [], [])
     processor = CopyBiasProcessor(rows, bias, sequences, follow, eos_id=tokenizer.eos_token_id, eos=eos,
-                                  end_ids=ends, digit_ids=digits, dot_ids=dots)
-    return LogitsProcessorList([processor])
+                                  end_ids=ends, digit_ids=digits, dot_ids=dots, spaced_ids=spaced,
+                                  no_repeat=NO_REPEAT if no_repeat is None else no_repeat)
+    processors = [processor]
+    if repetition_penalty and repetition_penalty != 1.0:
+        processors.append(AnswerRepetitionPenalty(repetition_penalty))
+    return LogitsProcessorList(processors)

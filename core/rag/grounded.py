@@ -30,12 +30,14 @@ from core.i18n import normalize
 from core.paths import ASSETS
 
 QUESTIONS = ASSETS / "samples" / "grounded_questions.json"
-COPIES = 3  # conversations per question: the first keeps the real facts, the other two are randomized
+COPIES = 4  # conversations per question: the first keeps the real facts, the other three are randomized
 K = 3  # passages per prompt: ChatSettings.rag_k's default, so prompts look like the arena's
-# Sentences kept per passage for small local models (RagProvider does the same at inference): a
-# 135M model finds the fact in two lines far more often than in a 160-token table, and the prompt
-# is ~3x shorter, which is also what makes a grounded run fit in minutes on 2 CPU cores.
-SMALL_MODEL_SENTENCES = 3
+# Sentences a small local model's prompt shows, in all, best first (core.rag.evidence.focus; the
+# RagProvider does the same at inference). Measured with bench/bench_rag_answers.py --set builder
+# (fact recall of the embedded model, 32 questions, greedy, copy bias on): en 2 sentences 0.59 vs the
+# old 2-per-passage reading-order cut 0.50. Short prompts are also what makes a grounded run fit in
+# minutes on 2 CPU cores.
+SMALL_MODEL_SENTENCES = 2
 
 # Training conversations carry the system prompt the user is likely to ask with: half the lab's
 # RAG default (system_prompt=None -> rag.prompt_system), half the support persona of the samples.
@@ -135,37 +137,19 @@ def passages_for(question: str, fact: str, lang: str, k: int = K, collection: st
     return hits[:k - 1] + [holder]
 
 
-def _sentence_score(words: set[str], amount: bool, sentence: str) -> float:
-    """Share of the question's words in the sentence (+0.25 for a number when an amount is asked)."""
-    from core.rag.evidence import _NUMBER
-    from core.rag.lexical import tokenize
-
-    share = len(words & set(tokenize(sentence))) / len(words) if words else 0.0
-    return share + (0.25 if amount and _NUMBER.search(sentence) else 0.0)
-
-
 def compact(question: str, hits: Sequence, n: int | None = SMALL_MODEL_SENTENCES) -> list:
-    """The hits with each text cut to its n sentences nearest the question, in reading order; n
-    None/0 keeps them whole. The same cut serves training and inference. Lexical scoring (the
-    question's words, numbers for "how much" questions: core.rag.evidence's sentence split and
-    amount words) rather than e5: ~1 ms a passage instead of ~0.5 s, which matters once per
-    answer in the arena and 128 times per language when the training set is built."""
+    """The n sentences nearest the question across the hits (core.rag.evidence.focus: e5 + the
+    question's words + the kind of value asked + the chunk's rank), best first, each as a hit of its
+    chunk that holds only that sentence; n None/0 keeps the hits whole. The same cut serves
+    training and inference. The bundled documents' sentence vectors ship precomputed, so this costs
+    one query embedding per answer."""
     if not n or not hits:
         return list(hits)
-    from core.rag.evidence import asks_amount, sentences
-    from core.rag.lexical import tokenize
+    from core.rag.evidence import focus
     from core.rag.prompt import _body
 
-    words, amount = set(tokenize(question)), asks_amount(question)
-    out = []
-    for hit in hits:
-        parts = sentences(_body(hit))
-        if len(parts) <= n:
-            out.append(replace(hit, text=" ".join(parts) or hit.text))
-            continue
-        ranked = sorted(range(len(parts)), key=lambda i: (-_sentence_score(words, amount, parts[i]), i))[:n]
-        out.append(replace(hit, text=" ".join(parts[i] for i in sorted(ranked))))
-    return out
+    picked = focus(question, [_body(hit) for hit in hits], n, [hit.title for hit in hits])
+    return [replace(hits[i], text=sentence) for i, sentence in picked] or list(hits)
 
 
 def conversation(question: str, answer: str, fact: str, hits: Sequence, lang: str,

@@ -72,13 +72,15 @@ def build_rag_messages(question: str, hits: Sequence[Hit], lang: str | None = No
     return messages
 
 
-def sources(hits: Sequence[Hit], question: str | None = None) -> list[dict]:
+def sources(hits: Sequence[Hit], question: str | None = None,
+            evidence: Sequence[str | None] | None = None) -> list[dict]:
     """What a UI lists under a RAG answer: [{"n", "doc_id", "title", "lang", "chunk_id", "score",
     "snippet", "evidence"}], n matching the [n] the model was told to cite. evidence: the sentence
     of the chunk that best holds the answer to `question` (core.rag.evidence), for the UI to
-    highlight; None without a question or when no sentence is close enough."""
-    found: list[str | None] = [None] * len(hits)
-    if hits and question and question.strip():
+    highlight; None without a question or when no sentence is close enough. Given `evidence` (one
+    per hit: the sentence the prompt showed of that chunk), it is used as it is."""
+    found: list[str | None] = list(evidence) if evidence is not None else [None] * len(hits)
+    if evidence is None and hits and question and question.strip():
         from core.rag.evidence import evidence
 
         found = evidence(question, [hit.text for hit in hits], [hit.title for hit in hits])

@@ -17,8 +17,11 @@ import streamlit as st  # noqa: E402
 
 from components.cost_charts import break_even_chart, training_bar_chart  # noqa: E402
 from components.guide_path import mark_step  # noqa: E402
+from components.page_cache import content_key, figure  # noqa: E402
 from components.shell import friendly_errors, use_page_language  # noqa: E402
+from components.workshop import workshop_note  # noqa: E402
 from core import costs  # noqa: E402
+from core.guide.concepts import linked_help  # noqa: E402
 from core.i18n import format_date, format_duration, format_number, t  # noqa: E402
 from core.pricing import OVERRIDABLE, load_pricing, wind_down  # noqa: E402
 
@@ -27,6 +30,7 @@ DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
 lang = use_page_language()  # also passed to format_func: widgets may be re-rendered outside this run
 st.title(t("costs.title"))
 st.caption(t("costs.intro"))
+quick = workshop_note()  # workshop mode: the headline inputs only, the others keep their defaults
 dates = wind_down()
 st.warning(t("costs.wind_down", closed=format_date(dates.get("closed_to_new_organisations"), lang),
              no_new_jobs=format_date(dates.get("no_new_jobs_after"), lang),
@@ -55,7 +59,8 @@ else:
         n_examples=left.number_input(t("costs.field.examples"), value=1000, step=100, key="costs_examples",
                                      help=t("costs.examples_help")),
         tokens_per_example=right.number_input(t("costs.field.tokens_per_example"), value=500, step=50,
-                                              key="costs_tokens_per_example", help=t("costs.tokens_per_example_help")))
+                                              key="costs_tokens_per_example",
+                                              help=linked_help("costs_tokens_per_example", t("costs.tokens_per_example_help"))))
 
 # ---------------------------------------------------------------- 2. model, epochs, prices, currency
 st.header(t("costs.section_model"))
@@ -68,28 +73,38 @@ model_name = col_model.selectbox(
     t("costs.model_label"), names, index=names.index(default_name), key="costs_model", help=t("costs.model_help"),
     format_func=lambda n: f"{costs.model_label(models[n], lang)} · {t('costs.status_' + models[n].status(), lang)}")
 price = models[model_name]
-epochs_mode = col_epochs.radio(t("costs.epochs_label"), ["auto", "fixed"], key="costs_epochs_mode",
-                               format_func=lambda m: t(f"costs.epochs_mode_{m}", lang), help=t("costs.epochs_help"))
+epochs_mode = "auto" if quick else col_epochs.radio(
+    t("costs.epochs_label"), ["auto", "fixed"], key="costs_epochs_mode", format_func=lambda m: t(f"costs.epochs_mode_{m}", lang),
+    help=linked_help("costs_epochs_mode", t("costs.epochs_help")))
 epochs = "auto"
 if epochs_mode == "fixed":
-    epochs = col_n.number_input(t("costs.field.epochs"), value=3, step=1, key="costs_epochs")
+    epochs = col_n.number_input(t("costs.field.epochs"), value=3, step=1, key="costs_epochs",
+                                help=linked_help("costs_epochs", t("costs.epochs_help")))
 for level, note in costs.model_notes(price, lang):
     getattr(st, level)(note)
 
-with st.expander(t("costs.prices_expander", model=costs.model_label(price, lang)), expanded=False):
-    st.caption(t("costs.prices_caption", source=price.source, checked=price.checked))
-    overrides = {}
-    cols = st.columns(3)
-    for i, field in enumerate(f for f in OVERRIDABLE if price.default(f) is not None):
-        label = t(f"costs.price.{field}") + (" ⚠" if field in price.uncertain else "")
-        overrides[field] = cols[i % 3].number_input(
-            label, value=float(price.default(field)), step=0.01, format="%.4f", key=f"costs_price_{model_name}_{field}",
-            help=t("costs.price_help_uncertain" if field in price.uncertain else "costs.price_help",
-                   default=price.default(field)))
-    if st.button(t("costs.reset_prices"), key="costs_reset_prices"):
-        for field in OVERRIDABLE:
-            st.session_state.pop(f"costs_price_{model_name}_{field}", None)
-        st.rerun()
+
+
+def price_overrides() -> dict:
+    """The price boxes (prefilled with the published prices) and their reset button."""
+    found = {}
+    with st.expander(t("costs.prices_expander", model=costs.model_label(price, lang)), expanded=False):
+        st.caption(t("costs.prices_caption", source=price.source, checked=price.checked))
+        cols = st.columns(3)
+        for i, field in enumerate(f for f in OVERRIDABLE if price.default(f) is not None):
+            label = t(f"costs.price.{field}") + (" ⚠" if field in price.uncertain else "")
+            found[field] = cols[i % 3].number_input(
+                label, value=float(price.default(field)), step=0.01, format="%.4f", key=f"costs_price_{model_name}_{field}",
+                help=t("costs.price_help_uncertain" if field in price.uncertain else "costs.price_help",
+                       default=price.default(field)))
+        if st.button(t("costs.reset_prices"), key="costs_reset_prices"):
+            for field in OVERRIDABLE:
+                st.session_state.pop(f"costs_price_{model_name}_{field}", None)
+            st.rerun()
+    return found
+
+
+overrides = {} if quick else price_overrides()  # workshop mode: the published prices
 
 col_cur, col_rate = st.columns(2)
 currency = col_cur.text_input(t("costs.currency_label"), value="USD", max_chars=3, key="costs_currency",
@@ -108,12 +123,19 @@ typed_usage = {}
 row1, row2 = st.columns(3), st.columns(3)
 for column, name in zip([*row1, row2[0]], costs.usage_counts()[:4]):  # RAG context: k × chunk size below
     spec = costs.usage_field(name)  # label, tooltip, default and step from UsageSpec
+    key = WIDGET_KEYS.get(name, f"costs_{name}")
+    if quick and name != "queries_per_month":  # workshop mode: the volume only, typical token counts
+        typed_usage[name] = spec["default"]
+        continue
     typed_usage[name] = column.number_input(t(spec["label"]), value=spec["default"], step=spec["step"],
-                                            key=WIDGET_KEYS.get(name, f"costs_{name}"), help=t(spec["help"]))
-k_chunks = row2[1].number_input(t("costs.field.rag_chunks"), value=4, step=1, key="costs_rag_k", help=t("costs.rag_k_help"))
-chunk_tokens = row2[2].number_input(t("costs.field.chunk_tokens"), value=300, step=50, key="costs_chunk_tokens",
-                               help=t("costs.chunk_help"))
-cached = st.checkbox(t("costs.cached_label"), key="costs_cached", help=t("costs.cached_help"))
+                                            key=key, help=linked_help(key, t(spec["help"])))
+k_chunks, chunk_tokens, cached = 4, 300, False  # 4 chunks × 300 tokens = 1,200 tokens of context
+if not quick:
+    k_chunks = row2[1].number_input(t("costs.field.rag_chunks"), value=4, step=1, key="costs_rag_k",
+                                    help=linked_help("costs_rag_k", t("costs.rag_k_help")))
+    chunk_tokens = row2[2].number_input(t("costs.field.chunk_tokens"), value=300, step=50, key="costs_chunk_tokens",
+                                        help=linked_help("costs_chunk_tokens", t("costs.chunk_help")))
+    cached = st.checkbox(t("costs.cached_label"), key="costs_cached", help=linked_help("costs_cached", t("costs.cached_help")))
 
 with training_box, friendly_errors():  # a bad number is explained right under the dataset and model inputs
     usage = costs.UsageSpec(**typed_usage, rag_context_tokens=costs.rag_context_tokens(k_chunks, chunk_tokens),
@@ -168,7 +190,8 @@ with training_box:
         t("costs.col_cost"): money(r["training_usd"], markdown=False),
     } for r in est.comparison])
     st.dataframe(table, hide_index=True, width="stretch", key="costs_compare_table")
-    st.plotly_chart(training_bar_chart(est.comparison, model_name, est.currency, est.exchange_rate),
+    bar_inputs = (est.comparison, model_name, est.currency, est.exchange_rate)  # built once per bill (page_cache)
+    st.plotly_chart(figure("costs_bar", content_key(*bar_inputs), lambda: training_bar_chart(*bar_inputs)),
                     key="costs_bar_chart")
     st.caption(t("costs.compare_caption"))
 
@@ -184,7 +207,9 @@ if est.monthly.hosting:
     st.caption(t("costs.hosting_note", money=money(est.monthly.hosting)))
 st.markdown(t("costs.first_month", base=money(est.first_month["base"]), fine_tuned=money(est.first_month["fine_tuned"]),
               rag=money(est.first_month["rag"])))
-st.plotly_chart(break_even_chart(est.break_even, est.currency, est.exchange_rate), key="costs_break_even_chart")
+even_inputs = (est.break_even, est.currency, est.exchange_rate)
+st.plotly_chart(figure("costs_break_even", content_key(*even_inputs), lambda: break_even_chart(*even_inputs)),
+                key="costs_break_even_chart")
 st.success(costs.payback_sentence(est.break_even, lang))
 
 # ---------------------------------------------------------------- 5. local training
@@ -192,19 +217,21 @@ st.header(t("costs.section_local"))
 st.caption(t("costs.local_caption"))
 presets = costs.gpu_presets()
 cpu = costs.cpu_defaults()
-device = st.selectbox(t("costs.local_device"), ["cpu", *presets], key="costs_local_device",
-                      format_func=lambda k: t("costs.local_cpu", lang) if k == "cpu" else presets[k].label)
-l1, l2, l3 = st.columns(3)
+device = "cpu" if quick else st.selectbox(t("costs.local_device"), ["cpu", *presets], key="costs_local_device",
+                                          format_func=lambda k: t("costs.local_cpu", lang) if k == "cpu" else presets[k].label)
 reference_params = cpu["reference_params_b"] if device == "cpu" else presets[device].reference_params_b
-params_b = l1.number_input(t("costs.field.params_b"), value=0.135, step=0.1, format="%.3f", key="costs_params_b",
-                           help=t("costs.params_help"))
-own = l2.toggle(t("costs.own_hardware"), value=device == "cpu", key=f"costs_own_{device}", help=t("costs.own_help"))
-kwh = l3.number_input(t("costs.field.usd_per_kwh"), value=cpu["usd_per_kwh"], step=0.01, key="costs_kwh",
-                      help=t("costs.kwh_help"), disabled=not own)
-l4, l5, _ = st.columns(3)
-watts = l4.number_input(t("costs.field.watts"), value=float(cpu["watts"] if device == "cpu" else presets[device].watts),
-                        step=10.0, key=f"costs_watts_{device}", help=t("costs.watts_help"), disabled=not own)
-rent = 0.0
+# workshop mode: this machine, the embedded model (135M parameters), its power draw and tariff
+params_b, own, kwh, watts, rent = 0.135, True, cpu["usd_per_kwh"], float(cpu["watts"]), 0.0
+if not quick:
+    l1, l2, l3 = st.columns(3)
+    params_b = l1.number_input(t("costs.field.params_b"), value=0.135, step=0.1, format="%.3f", key="costs_params_b",
+                               help=linked_help("costs_params_b", t("costs.params_help")))
+    own = l2.toggle(t("costs.own_hardware"), value=device == "cpu", key=f"costs_own_{device}", help=t("costs.own_help"))
+    kwh = l3.number_input(t("costs.field.usd_per_kwh"), value=cpu["usd_per_kwh"], step=0.01, key="costs_kwh",
+                          help=t("costs.kwh_help"), disabled=not own)
+    l4, l5, _ = st.columns(3)
+    watts = l4.number_input(t("costs.field.watts"), value=float(cpu["watts"] if device == "cpu" else presets[device].watts),
+                            step=10.0, key=f"costs_watts_{device}", help=t("costs.watts_help"), disabled=not own)
 if not own:
     rent = l5.number_input(t("costs.field.usd_per_hour"),
                            value=float(0.0 if device == "cpu" else presets[device].usd_per_hour), step=0.05,

@@ -6,7 +6,7 @@ happens in core/ (the job engine and the trainer); training never runs in this s
 """
 import streamlit as st
 
-from components import hosted_form, run_monitor, train_form
+from components import curve_chart, hosted_form, run_compare, run_monitor, train_form
 from components.shell import use_page_language
 from core.i18n import t
 
@@ -33,3 +33,5 @@ run_monitor.render(job_id)
 
 st.subheader(t("train.runs_title"))
 run_monitor.render_runs()  # every backend in one table: hosted jobs and local runs side by side
+run_compare.render()  # two finished local runs side by side: LoRA vs full fine-tuning, costs and scores
+curve_chart.render()  # learning curves: metric vs number of examples, clean and noisy

@@ -60,6 +60,9 @@ def merge_adapter(run_dir: str | Path, out_dir: str | Path | None = None) -> Pat
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     run_dir = Path(run_dir)
+    saved = run_dir / "adapter"
+    if (saved / "config.json").is_file() and not (saved / "adapter_config.json").is_file():
+        return saved  # a full fine-tuning run (method=full): its folder already is a stand-alone model
     source = adapter_dir(run_dir)
     result = _result(run_dir)
     target = Path(out_dir) if out_dir else run_dir / MERGED

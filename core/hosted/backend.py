@@ -18,6 +18,7 @@ from core.i18n import t
 from core.jobs import registry, runner
 from core.jobs.events import append_event, read_all
 from core.openai_edge import make_client, normalize_backend, provider_name, resolve_credentials, to_provider_error
+from core.training.tracking_log import RunLogger, engine_warn
 
 
 def remote_id(job: Any) -> str:
@@ -85,8 +86,12 @@ def run_job(job: Any, emit: Callable[..., Any]) -> dict:
         client, rid, emit, backend=backend, settings=WatchSettings.from_params(params), state=state,
         secrets=creds.secrets, model=params.get("model"),
         on_status=lambda lab, remote: _set_status(job.id, lab, remote),
+        tracker=RunLogger(params.get("tracking") or (), job.run_dir, job.id, engine_warn(emit)),
     )
-    remote = watcher.run()
+    try:
+        remote = watcher.run()
+    finally:
+        watcher.tracker.close()  # the trackers' runs end with the watcher (a restart reopens the same ones)
     result = build_result(job, remote, watcher.state.checkpoints)
     if remote.status == "succeeded":
         if not result["fine_tuned_model"]:

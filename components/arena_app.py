@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 import time
 from pathlib import Path
@@ -42,6 +43,7 @@ from core.arena import questions  # noqa: E402
 from core.arena.battle import N, Battle, default_specs  # noqa: E402
 from core.arena.settings import column_settings  # noqa: E402
 from core.errors import LabError  # noqa: E402
+from core.guide.concepts import CONTROL_CONCEPTS, concept_help  # noqa: E402
 from core.text_safety import error_html, html_text, md_code, md_escape  # noqa: E402
 from core.i18n import normalize, t  # noqa: E402
 from core.providers import (Answer, ChatSettings, Column, Credentials, check, get_provider,  # noqa: E402
@@ -53,6 +55,7 @@ KEY_BOXES = (("openai_api_key", "arena.openai_key", {"type": "password"}),  # ty
              ("azure_api_key", "arena.azure_key", {"type": "password"}),
              ("azure_endpoint", "arena.azure_endpoint", {"placeholder": "https://NAME.openai.azure.com"}),
              ("azure_api_version", "arena.azure_version", {"placeholder": "2024-10-21"}))
+LINKED: list[tuple[object, str]] = []  # (setting's component, its concept): info ends in a link to Key Concepts
 
 
 def choices(contestants) -> list[tuple[str, str]]:
@@ -65,13 +68,17 @@ def control(spec: dict, **extra):
     keys = {"label": spec["label"], "info": spec["help"]}
     label, info = T(spec["label"]), T(spec["help"])
     if spec["type"] == "str":
-        return tr(gr.Textbox(spec["default"] or "", lines=2, label=label, info=info, **extra), **keys)
-    if spec["min"] is not None and spec["max"] is not None:
-        return tr(gr.Slider(spec["min"], spec["max"], spec["default"], step=spec["step"], label=label, info=info,
-                            **extra), **keys)
-    default = spec["default"] if spec["default"] is not None else spec["min"]
-    return tr(gr.Number(default, minimum=spec["min"], maximum=spec["max"], step=spec["step"], label=label, info=info,
-                        precision=0 if spec["type"] == "int" else None, **extra), **keys)
+        component = gr.Textbox(spec["default"] or "", lines=2, label=label, info=info, **extra)
+    elif spec["min"] is not None and spec["max"] is not None:
+        component = gr.Slider(spec["min"], spec["max"], spec["default"], step=spec["step"], label=label, info=info,
+                              **extra)
+    else:
+        default = spec["default"] if spec["default"] is not None else spec["min"]
+        component = gr.Number(default, minimum=spec["min"], maximum=spec["max"], step=spec["step"], label=label,
+                              info=info, precision=0 if spec["type"] == "int" else None, **extra)
+    if spec["name"] in CONTROL_CONCEPTS:
+        LINKED.append((component, CONTROL_CONCEPTS[spec["name"]]))
+    return tr(component, **keys)
 
 
 # ---------------------------------------------------------------------------------- components
@@ -375,6 +382,11 @@ def load_page(request: gr.Request):
     out[run_picker] = gr.update(choices=runs, value=questions.run_for_dataset(params.get("dataset")),
                                 info=t("arena.held_out_run_info" if runs else "arena.held_out_none", lang),
                                 **texts[run_picker])
+    lab = re.fullmatch(r"(https?://[\w.\-]+(?::\d+)?)/?", params.get("lab", ""))  # sent by the lab's arena page
+    if lab:
+        for component, section in LINKED:  # info is Markdown: the help text, then Key Concepts' link
+            out[component]["info"] = concept_help(texts[component]["info"], section, lang).replace(
+                "](/concepts#", f"]({lab.group(1)}/concepts#")
     out[lang_state] = lang
     return out
 

@@ -1,5 +1,6 @@
 """The concepts page's sections: a few sentences each, then the live demonstration. Every section
-has an anchor (/concepts#tokens, #lora, #quantization, #training, #rag) so tooltips can link to it."""
+has an anchor (/concepts#tokens, #lora, #quantization, #training, #rag, #sampling, #evaluation) so
+tooltips can link to it (core.guide.concepts.linked_help)."""
 from __future__ import annotations
 
 import pandas as pd
@@ -153,3 +154,40 @@ def rag() -> None:
         for message in result["messages"]:
             st.markdown(f"**{message['role']}**")
             st.code(message["content"], language=None, wrap_lines=True)
+
+
+# Made-up next-token scores after "The rental costs R$" (the day rental is R$ 89: assets/company/facts.md)
+SAMPLING_SCORES = {" 89": 5.0, " 159": 3.6, " 500": 2.8, " 99": 2.0, " 1": 0.8}
+TOP_P = 0.9
+
+
+def sampling() -> None:
+    st.header(t("concepts.sampling_title"), anchor="sampling")
+    st.markdown(t("concepts.sampling_text"))
+    st.caption(t("concepts.sampling_prompt"))
+    rows = concepts.sampling_table(SAMPLING_SCORES, top_p=TOP_P)
+    st.dataframe(pd.DataFrame([{
+        t("concepts.sampling_token"): repr(r["token"]), t("concepts.sampling_score"): r["score"],
+        **{t("concepts.sampling_p", t=format_number(temp, decimals=1)): format_number(100 * r[temp], decimals=1) + "%"
+           for temp in concepts.SAMPLING_TEMPERATURES},
+        t("concepts.sampling_kept", p=format_number(TOP_P, decimals=1)): "✅" if r["kept"] else "—",
+    } for r in rows]), hide_index=True, key="concepts_sampling_table")
+    st.caption(t("concepts.sampling_caption"))
+
+
+def evaluation() -> None:
+    st.header(t("concepts.evaluation_title"), anchor="evaluation")
+    st.markdown(t("concepts.evaluation_text"))
+    reference = st.text_input(t("concepts.evaluation_reference"), value=t("concepts.evaluation_reference_sample"),
+                              key="concepts_eval_reference", max_chars=500, help=t("concepts.evaluation_input_help"))
+    answer = st.text_input(t("concepts.evaluation_answer"), value=t("concepts.evaluation_answer_sample"),
+                           key="concepts_eval_answer", max_chars=500, help=t("concepts.evaluation_input_help"))
+    facts = st.text_input(t("concepts.evaluation_facts"), value=t("concepts.evaluation_facts_sample"),
+                          key="concepts_eval_facts", max_chars=300, help=t("concepts.evaluation_input_help"))
+    from core.evaluation.report import metric_label
+
+    scores = concepts.score_answer(answer, reference, [f.strip() for f in facts.split(",") if f.strip()])
+    st.dataframe(pd.DataFrame([{t("concepts.evaluation_metric"): metric_label(name),
+                                t("concepts.evaluation_value"): "–" if value is None else format_number(value, decimals=2)}
+                               for name, value in scores.items()]), hide_index=True, key="concepts_eval_scores")
+    st.page_link("eval_page.py", label=t("concepts.evaluation_link"), icon="📏")

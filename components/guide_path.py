@@ -1,5 +1,5 @@
 """The guided path on Home: the lesson's steps with this session's progress, each a link to its
-page, and the "workshop mode" switch (only the quick choices; pages read `workshop_mode()`)."""
+page, and the "workshop mode" switch (only the quick choices; pages read components.workshop)."""
 from __future__ import annotations
 
 import time
@@ -7,11 +7,11 @@ from pathlib import Path
 
 import streamlit as st
 
+from components.workshop import set_workshop_mode, workshop_mode
 from core.guide.path import STEPS, progress
 from core.i18n import t
 
 LAB_DIR = Path(__file__).resolve().parent.parent / "lab"
-WORKSHOP_KEY = "lab_workshop_mode"      # survives page changes (a widget's own key would not)
 
 
 def session_started() -> float:
@@ -24,12 +24,8 @@ def mark_step(step: str) -> None:
     st.session_state.setdefault("lab_progress", set()).add(step)
 
 
-def workshop_mode() -> bool:
-    return bool(st.session_state.get(WORKSHOP_KEY, False))
-
-
 def _toggle_workshop() -> None:
-    st.session_state[WORKSHOP_KEY] = bool(st.session_state.get("guide_workshop_toggle"))
+    set_workshop_mode(st.session_state.get("guide_workshop_toggle"))
 
 
 def guided_path() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from components.shell import file_uploader, friendly_errors, show_error
-from components.workshop import workshop_note
+from components.workshop import workshop_mode, workshop_note
 from core.dataset.samples import list_samples
 from core.dataset.store import MAX_UPLOAD_MB, save_upload
 from core.errors import LabError
@@ -281,14 +281,15 @@ def render() -> str | None:
         return None
     valid = _validate(path, cfg.model)
     _device_note(cfg)
-    _estimate(cfg)
-    _commands(cfg)
+    if not workshop_mode():  # workshop mode: the preset, the data and Start only
+        _estimate(cfg)
+        _commands(cfg)
     name = st.text_input(t("train.run_name"), key="train_run_name", help=t("train.help.run_name"),
                          placeholder=Path(path).stem)
     left, right = st.columns(2)
     start = left.button(t("train.start"), key="train_start", type="primary", disabled=not valid,
                         help=t("train.help.start"))
-    multi = right.button(t("train.start_accelerate"), key="train_start_accelerate", disabled=not valid,
+    multi = not workshop_mode() and right.button(t("train.start_accelerate"), key="train_start_accelerate", disabled=not valid,
                          help=t("train.help.start_accelerate"))
     if start or multi:
         from core.training.launch import submit_local

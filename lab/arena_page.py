@@ -12,6 +12,8 @@ import urllib.parse
 import streamlit as st
 
 from components.shell import use_page_language
+from components.workshop import workshop_note
+from core.guide.concepts import concept_help
 from core.i18n import t
 from core.providers.contestants import probe_endpoint
 
@@ -40,8 +42,14 @@ def browser_facing(url: str) -> str:
 
 st.title(t("arena.page_title"))
 st.caption(t("arena.page_intro"))
+quick = workshop_note()  # workshop mode: the arena and its question box, no page settings
 
 query = {"lang": lang}
+if quick:
+    query["workshop"] = "1"  # the arena may fold its settings away too
+lab_url = urllib.parse.urlparse(st.context.url or "")
+if lab_url.scheme in ("http", "https") and lab_url.netloc:
+    query["lab"] = f"{lab_url.scheme}://{lab_url.netloc}"  # where the settings' tooltips find Key Concepts
 dataset = (st.session_state.get("lab_dataset") or {}).get("path")
 if dataset:
     query["dataset"] = dataset
@@ -58,6 +66,9 @@ if not arena_running(base_url):
 
 open_tab, evaluate = st.columns(2)
 open_tab.link_button(t("arena.page_open"), url, key="arena_open_tab")
+if quick:
+    st.iframe(url, height=1400)
+    st.stop()
 # The contestants picked inside the embedded arena live in its own process, out of this page's
 # reach: the evaluation starts from the arena's default line-up (base, newest run, RAG).
 if evaluate.button(t("arena.page_evaluate"), key="arena_evaluate", help=t("arena.page_evaluate_help")):
@@ -69,4 +80,5 @@ if evaluate.button(t("arena.page_evaluate"), key="arena_evaluate", help=t("arena
 height = st.slider(t("arena.page_height"), 600, 2400, 1400, step=100, key="arena_height",
                    help=t("arena.page_height_help"))
 st.iframe(url, height=height)
+st.caption(concept_help(t("guide.workshop.arena_settings"), "sampling"))  # temperature, top-p, copy bias: explained
 st.caption(t("arena.page_cli_hint"))

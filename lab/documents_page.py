@@ -10,6 +10,7 @@ import streamlit as st
 
 from components.shell import file_uploader, friendly_errors, saved_as_note, show_error, use_page_language
 from core.errors import LabError
+from core.guide.concepts import linked_help
 from core.i18n import LANGUAGES, format_number, t
 from core.rag import get_index, sources
 from core.rag.documents import ANY_LANGUAGE, MAX_UPLOAD_BYTES, SUPPORTED_SUFFIXES, safe_name
@@ -103,7 +104,7 @@ if stats["chunks"] or not rows:
     st.caption(t("rag.index_stats", documents=stats["documents"], chunks=stats["chunks"], embedder=stats["embedder"]))
 else:
     st.caption(t("rag.index_not_built"))
-if st.button(t("rag.rebuild_button"), key="rag_rebuild", help=t("rag.rebuild_help")):
+if st.button(t("rag.rebuild_button"), key="rag_rebuild", help=linked_help("rag_rebuild", t("rag.rebuild_help"))):
     bar, report = progress_bar()
     with friendly_errors():
         result = index.rebuild(progress=report)
@@ -111,12 +112,13 @@ if st.button(t("rag.rebuild_button"), key="rag_rebuild", help=t("rag.rebuild_hel
 
 # ---- try a search --------------------------------------------------------------------------------
 st.subheader(t("rag.search_header"))
-query = st.text_input(t("rag.search_label"), key="rag_query", placeholder=t("rag.search_placeholder"))
+query = st.text_input(t("rag.search_label"), key="rag_query", placeholder=t("rag.search_placeholder"),
+                      help=linked_help("rag_query", t("concepts.help.rag_query")))
 left, right = st.columns(2)
-k = left.slider(t("rag.k_label"), 1, 10, 3, key="rag_k", help=t("rag.k_help"))
+k = left.slider(t("rag.k_label"), 1, 10, 3, key="rag_k", help=linked_help("rag_k", t("rag.k_help")))
 search_lang = right.selectbox(t("rag.search_lang_label"), ["all", *LANGUAGES], key="rag_search_lang",
                               format_func=lambda c: t("rag.lang_all", lang) if c == "all" else LANGUAGES[c],
-                              help=t("rag.search_lang_help"))
+                              help=linked_help("rag_search_lang", t("rag.search_lang_help")))
 if st.button(t("rag.search_button"), key="rag_search_button", disabled=not query.strip()):
     bar, report = progress_bar()
     with friendly_errors():

@@ -18,16 +18,18 @@ import streamlit as st  # noqa: E402
 from components import eval_results  # noqa: E402
 from components.eval_form import choose_set, job_env, settings_form  # noqa: E402
 from components.shell import friendly_errors, use_page_language  # noqa: E402
+from components.workshop import workshop_note  # noqa: E402
 from core.evaluation import job as eval_job  # noqa: E402
 from core.evaluation.run import EvalConfig, MAX_CONTESTANTS, default_metrics  # noqa: E402
 from core.i18n import t  # noqa: E402
-from core.text_safety import t_md  # noqa: E402
+from core.text_safety import md_inline, t_md  # noqa: E402
 from core.jobs import runner  # noqa: E402
 from core.providers import Credentials, list_contestants  # noqa: E402
 
 lang = use_page_language()
 st.title(t("eval.title"))
 st.caption(t("eval.intro"))
+quick = workshop_note()  # workshop mode: a bundled set and the default contestants, nothing else
 
 preselect = st.session_state.pop("eval_preselect", None) or {}
 if preselect.get("contestants"):
@@ -49,9 +51,13 @@ credentials = Credentials.resolve(openai_api_key=st.session_state.get("openai_ap
 offered = {c.spec: c for c in list_contestants(credentials, lang=lang) if c.available}
 st.session_state.setdefault("eval_contestants", [s for s in ("base", "rag") if s in offered])
 st.session_state["eval_contestants"] = [s for s in st.session_state["eval_contestants"] if s in offered]
-specs = st.multiselect(t("eval.contestants_label"), list(offered), key="eval_contestants",
-                       max_selections=MAX_CONTESTANTS, format_func=lambda s: offered[s].label,
-                       help=t("eval.contestants_help"))
+if quick:
+    specs = list(st.session_state["eval_contestants"])
+    st.markdown(t("guide.workshop.eval_contestants", names=" · ".join(md_inline(offered[s].label) for s in specs) or "–"))
+else:
+    specs = st.multiselect(t("eval.contestants_label"), list(offered), key="eval_contestants",
+                           max_selections=MAX_CONTESTANTS, format_func=lambda s: offered[s].label,
+                           help=t("eval.contestants_help"))
 
 # ---------------------------------------------------------------- 3. metrics, settings, judge
 st.header(t("eval.section_metrics"))

@@ -16,6 +16,7 @@ from components import dataset_charts as charts
 from components.chat_bubbles import render_example, render_raw
 from components.page_cache import content_key, figure, inspect_shared
 from components.shell import file_uploader, friendly_errors, saved_as_note, use_page_language
+from core.guide.concepts import linked_help
 from core.dataset import (DEFAULT_MODEL, MIN_EXAMPLES, clean_file, csv_columns, csv_to_chat, droppable_codes,
                           group_findings, is_local, line_ranges_text, pii_lines, plan_clean,
                           prompt_completion_to_chat, replace_line, split_file)
@@ -163,10 +164,10 @@ def show_metrics(report) -> None:
     cols[2].metric(t("inspect.metric_errors"), format_number(report.n_errors))
     cols[3].metric(t("inspect.metric_warnings"), format_number(report.n_warnings))
     cols = st.columns(4)
-    cols[0].metric(t("inspect.metric_tokens"), format_number(report.tokens_total), help=t("inspect.metric_tokens_help"))
-    cols[1].metric(t("inspect.metric_trained"), format_number(report.trained_tokens_total), help=t("inspect.metric_trained_help"))
-    cols[2].metric(t("inspect.metric_epochs"), report.epochs_auto, help=t("inspect.metric_epochs_help"))
-    cols[3].metric(t("inspect.metric_billed"), format_number(report.billed_tokens), help=t("inspect.metric_billed_help"))
+    for col, name, value in zip(cols, ("tokens", "trained", "epochs", "billed"), (  # tooltips link to Key Concepts
+            format_number(report.tokens_total), format_number(report.trained_tokens_total), report.epochs_auto,
+            format_number(report.billed_tokens))):
+        col.metric(t(f"inspect.metric_{name}"), value, help=linked_help(f"inspect_metric_{name}", t(f"inspect.metric_{name}_help")))
     note = "inspect.estimate_note_local" if is_local(report.model) else "inspect.estimate_note"
     st.caption(t(note, encoding=report.encoding))
     st.caption(t("inspect.billing_note", epochs=report.epochs_auto, per_epoch=format_number(report.billed_tokens_per_epoch),
@@ -365,7 +366,8 @@ def split_action(path: Path) -> None:
     seed = left.number_input(t("inspect.split_seed"), min_value=0, max_value=2**31 - 1, value=42, step=1,
                              key="inspect_split_seed", help=t("inspect.split_seed_help"))
     fraction = right.slider(t("inspect.split_fraction"), min_value=0.05, max_value=0.5, value=0.1, step=0.05,
-                            key="inspect_split_fraction", help=t("inspect.split_fraction_help"))
+                            key="inspect_split_fraction",
+                            help=linked_help("inspect_split_fraction", t("inspect.split_fraction_help")))
     if st.button(t("inspect.split_build"), key="inspect_split_build"):
         with friendly_errors():
             files = derive_split(path, lambda folder: split_file(path, folder, fraction, int(seed)))
@@ -412,7 +414,7 @@ st.title(t("inspect.title"))
 st.write(t("inspect.intro"))
 
 base = choose_source()
-model = st.selectbox(t("inspect.model_label"), MODELS, key="inspect_model", help=t("inspect.model_help"),
+model = st.selectbox(t("inspect.model_label"), MODELS, key="inspect_model", help=linked_help("inspect_model", t("inspect.model_help")),
                      format_func=lambda m: t("inspect.model_local", LANG) if m == "local" else m)
 if model != "local":
     st.caption(t("inspect.openai_winding_down"))

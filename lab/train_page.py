@@ -8,6 +8,7 @@ import streamlit as st
 
 from components import curve_chart, hosted_form, run_compare, run_monitor, train_form
 from components.shell import use_page_language
+from components.workshop import workshop_mode
 from core.i18n import t
 
 use_page_language()
@@ -15,8 +16,9 @@ use_page_language()
 st.title(t("train.title"))
 st.caption(t("train.intro"))
 
-backend = st.radio(t("train.backend_label"), ["local", "openai", "azure"], key="train_backend", horizontal=True,
-                   format_func=lambda b: t(f"train.backend_choice.{b}"), help=t("train.help.backend"))
+backend = "local" if workshop_mode() else st.radio(  # workshop mode: this machine, no keys
+    t("train.backend_label"), ["local", "openai", "azure"], key="train_backend", horizontal=True,
+    format_func=lambda b: t(f"train.backend_choice.{b}"), help=t("train.help.backend"))
 
 started = None
 if backend == "local":

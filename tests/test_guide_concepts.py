@@ -94,7 +94,7 @@ def test_concepts_page_shows_this_machines_numbers(lora_grid):
 
     at.button(key="concepts_rag_run").click().run()                         # real retrieval over the bundled docs
     assert not at.exception
-    hits = at.dataframe[-1].value                                           # the last table: the hits
+    hits = next(d.value for d in at.dataframe if "Chunk" in d.value.columns)  # the RAG section's table: the hits
     assert hits.iloc[0, 1] == "Our E-Bikes" and "R$ 9.890" in hits.iloc[0, 3]
     assert any("How much does the Pedala Trilha" in c.value for c in at.code)   # what the model is shown
 

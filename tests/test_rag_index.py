@@ -81,16 +81,17 @@ def test_index_is_persisted_and_a_second_load_embeds_nothing(lab_home, counted, 
     assert hits[0].doc_id == "uploaded/en/theft.md"
 
 
-def test_a_changed_document_is_the_only_one_re_embedded(counted, build):
+def test_a_new_version_is_the_only_document_embedded(counted, build):
     other = build()
     other.add_document("theft.md", THEFT + b"\nPro subscribers get a replacement bike within 48 hours.\n", lang="en")
-    assert counted == [1] and other.last_sync == {"embedded": 1, "reused": 3, "changed": True}
+    # a new version under a taken name is kept beside the old one (uploads never overwrite): only it is embedded
+    assert counted == [1] and other.last_sync == {"embedded": 1, "reused": 4, "changed": True}
     hit = other.search("replacement bike within 48 hours", k=1)[0]
     assert "48 hours" in hit.text
 
     counted.clear()
     other.remove_document("uploaded/en/returns.md")
-    assert counted == [] and other.last_sync["reused"] == 3
+    assert counted == [] and other.last_sync["reused"] == 4  # both versions of theft.md stay
     assert all(h.doc_id != "uploaded/en/returns.md" for h in other.search("return within 30 days", k=3))
 
 

@@ -17,6 +17,11 @@ from core.i18n import format_number, t
 POLL_S = 2.0
 
 
+
+def _help(key: str) -> str:
+    """A catalogue text as argparse help ("95% CI" would be read as a %-format)."""
+    return t(key).replace("%", "%%")
+
 def _param(text: str) -> tuple[str, str]:
     key, sep, value = text.partition("=")
     if not sep or not key.strip():
@@ -27,20 +32,20 @@ def _param(text: str) -> tuple[str, str]:
 def register(subparsers) -> None:
     from core.training.config import PRESETS
 
-    parser = subparsers.add_parser("curve", help=t("methods.cli_curve_help"), description=t("methods.cli_curve_help"))
-    parser.add_argument("data", nargs="?", metavar="DATA", help=t("methods.cli_curve_data"))
-    parser.add_argument("--sizes", default="10,50,100", help=t("methods.cli_curve_sizes"))
-    parser.add_argument("--eval", dest="eval_data", metavar="EVAL", help=t("methods.cli_curve_eval"))
-    parser.add_argument("--noise", type=float, default=0.0, help=t("methods.cli_curve_noise").replace("%", "%%"))
-    parser.add_argument("--preset", choices=list(PRESETS), default="task", help=t("methods.cli_curve_preset"))
-    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help=t("methods.cli_curve_param"))
-    parser.add_argument("--seed", type=int, default=42, help=t("methods.cli_curve_seed"))
-    parser.add_argument("--metric", default=None, help=t("methods.cli_curve_metric"))
-    parser.add_argument("--limit", type=int, default=None, help=t("methods.cli_curve_limit"))
-    parser.add_argument("--max-tokens", type=int, default=None, help=t("methods.cli_curve_max_tokens"))
-    parser.add_argument("--no-base", action="store_true", help=t("methods.cli_curve_no_base"))
-    parser.add_argument("--detach", action="store_true", help=t("methods.cli_curve_detach"))
-    parser.add_argument("--show", metavar="CURVE_ID", default=None, help=t("methods.cli_curve_show"))
+    parser = subparsers.add_parser("curve", help=_help("methods.cli_curve_help"), description=t("methods.cli_curve_help"))
+    parser.add_argument("data", nargs="?", metavar="DATA", help=_help("methods.cli_curve_data"))
+    parser.add_argument("--sizes", default="10,50,100", help=_help("methods.cli_curve_sizes"))
+    parser.add_argument("--eval", dest="eval_data", metavar="EVAL", help=_help("methods.cli_curve_eval"))
+    parser.add_argument("--noise", type=float, default=0.0, help=_help("methods.cli_curve_noise"))
+    parser.add_argument("--preset", choices=list(PRESETS), default="task", help=_help("methods.cli_curve_preset"))
+    parser.add_argument("--param", action="append", default=[], metavar="KEY=VALUE", help=_help("methods.cli_curve_param"))
+    parser.add_argument("--seed", type=int, default=42, help=_help("methods.cli_curve_seed"))
+    parser.add_argument("--metric", default=None, help=_help("methods.cli_curve_metric"))
+    parser.add_argument("--limit", type=int, default=None, help=_help("methods.cli_curve_limit"))
+    parser.add_argument("--max-tokens", type=int, default=None, help=_help("methods.cli_curve_max_tokens"))
+    parser.add_argument("--no-base", action="store_true", help=_help("methods.cli_curve_no_base"))
+    parser.add_argument("--detach", action="store_true", help=_help("methods.cli_curve_detach"))
+    parser.add_argument("--show", metavar="CURVE_ID", default=None, help=_help("methods.cli_curve_show"))
     parser.add_argument("--format", choices=["text", "json"], default="text", help=t("train.cli_format_help"))
     parser.set_defaults(func=run)
 

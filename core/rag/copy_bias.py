@@ -17,6 +17,13 @@ token limit. Same 8+8 questions, 3 passages of 3 sentences, max_tokens 64 (recal
 mean tokens out): share 0: 0.50 / 0.62, 64 / 64; share 1 (+4): unchanged; share 2: 0.50 / 0.62,
 57 / 64; share 3 (+12): 0.50 / 0.62, 48 / 63. Recall never dropped, so EOS_SHARE = 3.
 
+Three more rules (issue 11, second round; builder questions, 2 focused sentences, fact recall en /
+pt-BR): the first answer token gets half the follow bonus for each source's FIRST token, so the
+answer starts a sentence instead of a number fragment from the middle of one (en 0.59 -> 0.62); no
+n-gram of NO_REPEAT tokens twice in the answer, and the repetition penalty counts the answer's own
+tokens only (AnswerRepetitionPenalty), so it stops loops without pushing the model away from the
+sources; a "." after a digit closes a sentence once the next token starts with a space.
+
 How it is wired: the RAG contestant puts the passages it shows on the last user message under
 the extra key `copy_from` (a list of strings). Local providers read that key (chat templates and
 the OpenAI-compatible providers drop unknown keys, since both rebuild messages as role/content

@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, free_port, pick_option, wait_http, wait_streamlit_idle  # noqa: E402
+from tests.browser_support import (CHROMIUM, CHROMIUM_ARGS, free_port, kill_tree, pick_option, wait_http,  # noqa: E402
+                                   wait_streamlit_idle)
 
 BUDGET_S = 15 * 60          # the promise: the whole path in 15 minutes on 2 CPU cores
 MINUTE = 60_000             # Playwright timeouts are in milliseconds
@@ -172,16 +173,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
         status = 0 if total <= BUDGET_S else 3
     finally:
-        import psutil
-
-        try:
-            parent = psutil.Process(proc.pid)
-            for child in parent.children(recursive=True):
-                child.kill()
-            parent.kill()
-        except psutil.NoSuchProcess:
-            pass
-        proc.wait(timeout=30)
+        kill_tree(proc)
         log.close()
         if status == 1:
             print(f"the walk stopped early: see {home / 'serve.log'}")

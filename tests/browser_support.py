@@ -53,6 +53,20 @@ class LabServer:
     log: Path
 
 
+def kill_tree(proc: subprocess.Popen, timeout: float = 30) -> None:
+    """Kill a `lab serve` started here and everything it started (Streamlit, the arena)."""
+    import psutil
+
+    try:
+        parent = psutil.Process(proc.pid)
+        for child in parent.children(recursive=True):
+            child.kill()
+        parent.kill()
+    except psutil.NoSuchProcess:
+        pass
+    proc.wait(timeout=timeout)
+
+
 @pytest.fixture(scope="module")
 def lab_server(tmp_path_factory):
     """The lab and its arena on free loopback ports with their own LAB_HOME; stopped afterwards."""
@@ -69,16 +83,7 @@ def lab_server(tmp_path_factory):
         wait_http(server.url + "/_stcore/health")
         yield server
     finally:
-        import psutil
-
-        try:
-            parent = psutil.Process(proc.pid)
-            for child in parent.children(recursive=True):
-                child.kill()
-            parent.kill()
-        except psutil.NoSuchProcess:
-            pass
-        proc.wait(timeout=20)
+        kill_tree(proc, timeout=20)
 
 
 @pytest.fixture(scope="module")

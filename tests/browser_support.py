@@ -106,8 +106,11 @@ def browser_page(browser):
 
 
 def wait_streamlit_idle(page, timeout: float = 60_000) -> None:
-    """Wait until Streamlit finished its script run (the 'running' indicator is gone)."""
-    page.wait_for_selector("[data-testid='stApp']", timeout=timeout)
+    """Wait until Streamlit finished its script run, as Streamlit's own e2e tests do: the app's
+    script state says notRunning. A short pause first lets a rerun that an action just asked for
+    start (the state flips a moment after the click), and the 'running' indicator must be gone too."""
+    page.wait_for_timeout(300)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout)
     page.wait_for_function(
         "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=timeout)
 

@@ -24,16 +24,17 @@ ROLE_ACCOUNTS = frozenset("""ajuda suporte support help contato contact info inf
 atendimento vendas sales noreply no-reply naoresponda financeiro billing faturamento comercial admin dpo
 ouvidoria rh hr jobs careers vagas imprensa press marketing""".split())
 EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# ASCII digits only (re.ASCII: faster, and the check digits below read 0-9 only).
 # at least 8 digits, at most 2 separators between two of them: every number below has that shape
-RUN = re.compile(r"\d(?:[ .()/+-]{0,2}\d){7,}")
-CPF = re.compile(r"(?<!\d)\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?!\d)")
-CNPJ = re.compile(r"(?<!\d)\d{2}\.?\d{3}\.?\d{3}/?\d{4}-?\d{2}(?!\d)")
+RUN = re.compile(r"\d(?:[ .()/+-]{0,2}\d){7,}", re.ASCII)
+CPF = re.compile(r"(?<!\d)\d{3}\.?\d{3}\.?\d{3}-?\d{2}(?!\d)", re.ASCII)
+CNPJ = re.compile(r"(?<!\d)\d{2}\.?\d{3}\.?\d{3}/?\d{4}-?\d{2}(?!\d)", re.ASCII)
 # cards start with 2-6 (Mastercard 2/5, Amex 34/37, Visa 4, others 6); never right after a decimal point
-CARD = re.compile(r"(?<![\d.,])(?:[2-6]\d{3}([ -]?)\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|3[47]\d{2}([ -]?)\d{6}\2\d{5})(?!\d)")
+CARD = re.compile(r"(?<![\d.,])(?:[2-6]\d{3}([ -]?)\d{4}\1\d{4}\1\d{4}(?:\1\d{1,3})?|3[47]\d{2}([ -]?)\d{6}\2\d{5})(?!\d)", re.ASCII)
 PHONE_BR = re.compile(r"(?<![\d+])(?:\+55[ -]?)?(?:\([1-9]{2}\)[ -]?|[1-9]{2}[ -])9?\d{4}[ -]?\d{4}(?!\d)"
                       r"|(?<![\d+])\+55[ -]?[1-9]{2}9?\d{4}-?\d{4}(?!\d)"
-                      r"|(?<![\d+])\(?[1-9]{2}\)?[ -]?9?\d{4}-\d{4}(?!\d)")
-PHONE_INTL = re.compile(r"\+[1-9]\d{0,2}(?:[ -]?\(?\d{1,4}\)?){2,5}(?!\d)")
+                      r"|(?<![\d+])\(?[1-9]{2}\)?[ -]?9?\d{4}-\d{4}(?!\d)", re.ASCII)
+PHONE_INTL = re.compile(r"\+[1-9]\d{0,2}(?:[ -]?\(?\d{1,4}\)?){2,5}(?!\d)", re.ASCII)
 
 
 def _digits(text: str) -> list[int]:

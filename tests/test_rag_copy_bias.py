@@ -7,7 +7,7 @@ import torch
 from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import PreTrainedTokenizerFast
 
-from core.rag.copy_bias import COPY_FROM, CopyBiasProcessor, copy_bias_processor, source_token_ids, sources_of
+from core.rag.copy_bias import COPY_FROM, START_SHARE, CopyBiasProcessor, copy_bias_processor, source_token_ids, sources_of
 
 WORDS = ["<pad>", "<unk>", "the", "day", "rental", "costs", "R$", "89", "500", "deposit", "is", "week", "159"]
 
@@ -103,24 +103,46 @@ def test_end_of_text_gets_its_bonus_only_after_a_sentence_closes():
     assert copy_bias_processor(tok, [conv("costs R$ 9")], 2.0, eos=0.0)[0].eos == 0.0
 
 
+def eos_bonus_after(tokenizer, processor, prompt):
+    """answer -> the end-of-text bonus the processor gives after `prompt` + that answer."""
+    def eos_bonus(answer: str) -> float:
+        processor._start = None  # a fresh generation: the first call sees the prompt only
+        processor(torch.tensor([prompt]), torch.zeros((1, len(tokenizer))))
+        row = torch.tensor([prompt + ids(tokenizer, answer)])
+        return float(processor(row, torch.zeros((1, len(tokenizer))))[0, tokenizer.eos_token_id])
+    return eos_bonus
+
+
 def test_a_number_ending_a_sentence_closes_it_at_the_next_spaced_word(embedded_model_path):
     """"R$ 1.590." is no end yet (it could be "R$ 1.590.000"); the space of the next word is."""
     from core.models import load_tokenizer
 
     tokenizer = load_tokenizer("embedded")
-    processors = copy_bias_processor(tokenizer, [conv("A spare battery costs R$ 1.590.")], 2.0, eos=5.0)
-    processor, eos = processors[0], tokenizer.eos_token_id
+    processors = copy_bias_processor(tokenizer, [conv("A spare battery costs R$ 1.590. It charges in 4 hours.")],
+                                     2.0, eos=5.0)
+    processor = processors[0]
     prompt = ids(tokenizer, "Question: battery?")
 
-    def eos_bonus(answer: str) -> float:
-        processor._start = None  # a fresh generation: the first call sees the prompt only
-        processor(torch.tensor([prompt]), torch.zeros((1, len(tokenizer))))
-        row = torch.tensor([prompt + ids(tokenizer, answer)])
-        return float(processor(row, torch.zeros((1, len(tokenizer))))[0, eos])
+    eos_bonus = eos_bonus_after(tokenizer, processor, prompt)
 
     assert eos_bonus("It costs R$ 1.590") == 0.0
     assert eos_bonus("It costs R$ 1.590.") == 0.0
     assert eos_bonus("It costs R$ 1.590. A") == 5.0
+
+
+def test_an_answer_that_copied_a_source_to_its_end_may_stop(embedded_model_path):
+    """A table row has no full stop: copying it to its last word is the end of the answer."""
+    from core.models import load_tokenizer
+
+    tokenizer = load_tokenizer("embedded")
+    processors = copy_bias_processor(tokenizer, [conv("Day rental | R$ 89 | 24 hours from pick-up")], 2.0, eos=5.0)
+    processor = processors[0]
+    prompt = ids(tokenizer, "Question: day rental?")
+
+    eos_bonus = eos_bonus_after(tokenizer, processor, prompt)
+
+    assert eos_bonus("Day rental | R$ 89 | 24 hours") == 0.0
+    assert eos_bonus("Day rental | R$ 89 | 24 hours from pick-up") == 5.0
 
 
 def test_the_answer_never_repeats_an_ngram_but_may_copy_the_prompt(toy):
@@ -150,14 +172,15 @@ def test_repetition_penalty_spares_the_sources_in_the_prompt(toy):
 
 
 def test_the_first_answer_token_is_drawn_to_the_beginning_of_a_source(toy):
-    """At the first step the answer can only "continue" a source by starting it: half the follow
-    bonus goes to each source's first token, so the answer begins with a whole sentence instead
-    of a number fragment picked from the middle of one."""
+    """At the first step the answer can only "continue" a source by starting it: START_SHARE of the
+    follow bonus goes to each source's first token, so the answer begins with a whole sentence
+    instead of a number fragment picked from the middle of one."""
     sources = ["day rental costs R$ 89", "deposit is R$ 500"]
     processor = CopyBiasProcessor([ids(toy, " ".join(sources))], bias=1.0,
                                   sequences=[[ids(toy, text) for text in sources]], follow=4.0)
     first = processor(torch.tensor([ids(toy, "the week")]), torch.zeros((1, len(WORDS))))
-    assert first[0, WORDS.index("day")] == first[0, WORDS.index("deposit")] == 3.0  # bias 1 + follow / 2
+    start = 1.0 + 4.0 * START_SHARE  # the flat bias + the start share of follow
+    assert first[0, WORDS.index("day")] == first[0, WORDS.index("deposit")] == start
     assert first[0, WORDS.index("89")] == first[0, WORDS.index("rental")] == 1.0  # the flat bias only
     later = processor(torch.tensor([ids(toy, "the week the")]), torch.zeros((1, len(WORDS))))
     assert later[0, WORDS.index("deposit")] == 1.0  # from the second token on: the stretch rules only

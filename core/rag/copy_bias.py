@@ -24,6 +24,12 @@ n-gram of NO_REPEAT tokens twice in the answer, and the repetition penalty count
 tokens only (AnswerRepetitionPenalty), so it stops loops without pushing the model away from the
 sources; a "." after a digit closes a sentence once the next token starts with a space.
 
+Third round (one focused sentence, core.rag.grounded.SMALL_MODEL_SENTENCES): the first token gets
+the whole follow bonus for a source's first token (START_SHARE 1; 0.5 before), and an answer that
+has copied a source to its last token counts as closed (a table row has no full stop). Builder /
+evaluation questions, en 0.81 / 0.64 -> 0.88 / 0.64, pt-BR 0.84 / 0.66 -> 0.84 / 0.75; mean answer
+length 27 -> 23 tokens (en), 41 -> 33 (pt-BR).
+
 How it is wired: the RAG contestant puts the passages it shows on the last user message under
 the extra key `copy_from` (a list of strings). Local providers read that key (chat templates and
 the OpenAI-compatible providers drop unknown keys, since both rebuild messages as role/content
@@ -41,6 +47,7 @@ COPY_FROM = "copy_from"  # message key holding the source passages a local model
 FOLLOW_SHARE = 2.0  # continuation bonus = FOLLOW_SHARE x bias (measured: see the module docstring)
 NO_REPEAT = 6  # an n-gram of this many tokens never twice in one answer (0: off)
 EOS_SHARE = 3.0  # end-of-text bonus = EOS_SHARE x bias, once the answer has finished a sentence
+START_SHARE = 1.0  # first-token bonus for a source's first token = START_SHARE x follow
 _ENDS = (".", "!", "?", "]", "].", "]:")  # a token ending like this may close a sentence
 
 
@@ -115,11 +122,21 @@ class CopyBiasProcessor(LogitsProcessor):
                     continue
                 tail = [None] * (3 - width) + tail
                 first, before, last = tail
-                if last in self.end_ids:
+                if self._copied_to_end(row, tail):
+                    self._done[row] = True
+                elif last in self.end_ids:
                     self._done[row] = not (last in self.dot_ids and before in self.digit_ids)
                 elif last in self.spaced_ids and before in self.dot_ids and first in self.digit_ids:
                     self._done[row] = True
         return self._done
+
+    def _copied_to_end(self, row: int, tail: list) -> bool:
+        """The answer's last two tokens are a source's last two: it has copied that source to its
+        end. Why: a table row or list item ("Diária | R$ 89 | 24 horas") has no final full stop,
+        so without this the answer runs on after the fact."""
+        if row >= len(self.sequences) or tail[-2] is None:
+            return False
+        return any(len(seq) >= 2 and seq[-2:] == tail[-2:] for seq in self.sequences[row])
 
     def _ban_repeats(self, input_ids: torch.LongTensor, scores: torch.FloatTensor) -> None:
         """No n-gram of `no_repeat` tokens twice in the ANSWER (the prompt is not counted, unlike
@@ -150,7 +167,7 @@ class CopyBiasProcessor(LogitsProcessor):
             for row, seqs in enumerate(self.sequences):  # the first token: a source's beginning
                 for tok in {seq[0] for seq in seqs if seq}:
                     if 0 <= tok < scores.shape[1]:
-                        scores[row, tok] += self.follow / 2
+                        scores[row, tok] += self.follow * START_SHARE
         elif self.follow > 0 and len(self._where) == scores.shape[0]:
             tails = input_ids[:, -3:].tolist()
             for row, tail in enumerate(tails):

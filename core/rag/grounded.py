@@ -33,11 +33,16 @@ QUESTIONS = ASSETS / "samples" / "grounded_questions.json"
 COPIES = 4  # conversations per question: the first keeps the real facts, the other three are randomized
 K = 3  # passages per prompt: ChatSettings.rag_k's default, so prompts look like the arena's
 # Sentences a small local model's prompt shows, in all, best first (core.rag.evidence.focus; the
-# RagProvider does the same at inference). Measured with bench/bench_rag_answers.py --set builder
-# (fact recall of the embedded model, 32 questions, greedy, copy bias on): en 2 sentences 0.59 vs the
-# old 2-per-passage reading-order cut 0.50. Short prompts are also what makes a grounded run fit in
-# minutes on 2 CPU cores.
-SMALL_MODEL_SENTENCES = 2
+# RagProvider does the same at inference). Measured with bench/bench_rag_answers.py (fact recall of the
+# embedded model, greedy, copy bias on; builder questions / held-out evaluation set, 32 each):
+#   2 sentences:  en 0.62 / 0.52, pt-BR 0.78 / 0.69
+#   1 sentence:   en 0.81 / 0.64, pt-BR 0.84 / 0.66
+#   1 sentence, the answer drawn to start it (copy_bias.START_SHARE 1) and free to stop at its end:
+#                 en 0.88 / 0.64, pt-BR 0.84 / 0.75
+# A 135M model given two sentences often copies the wrong one; the best one alone is right more often
+# than the chance of the answer being in the second. Short prompts also make a grounded run fit in
+# minutes on 2 CPU cores. Hosted and larger local models get the whole chunks.
+SMALL_MODEL_SENTENCES = 1
 
 # Training conversations carry the system prompt the user is likely to ask with: half the lab's
 # RAG default (system_prompt=None -> rag.prompt_system), half the support persona of the samples.

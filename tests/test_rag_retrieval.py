@@ -103,3 +103,18 @@ def test_sources_point_at_the_sentence_that_answers_the_question():
     listed = sources(hits, "qual o valor da caucao?")
     assert listed[0]["evidence"] == "Na retirada, é feita uma caução de R$ 500 como pré-autorização no cartão."
     assert set(listed[1]) == set(listed[0])
+
+
+def test_snippets_read_as_text_without_heading_marks_or_bold():
+    listed = sources([Hit("d", "FAQ", "en", 0, "## FAQ\n### Is there a deposit?\nYes, **R$ 500**, pre-authorised.", 0.5)])
+    assert listed[0]["snippet"] == "FAQ Is there a deposit? Yes, R$ 500, pre-authorised."
+
+
+@pytest.mark.parametrize("lang", ["en", "pt-BR"])
+def test_the_question_comes_back_out_of_a_rag_prompt(lang):
+    from core.rag.prompt import question_in_prompt
+
+    question = "Quanto custa a diária?" if lang == "pt-BR" else "How much is a day rental?"
+    prompt = build_rag_messages(question, HITS, lang=lang)[-1]["content"]
+    assert prompt != question and question_in_prompt(prompt) == question
+    assert question_in_prompt("Question: how much?") == "Question: how much?"  # not a RAG prompt: as it is

@@ -13,6 +13,7 @@ from core.errors import InputError
 from core.i18n import LANGUAGES, format_number, normalize, t
 from core.jobs import registry
 from core.paths import ASSETS
+from core.rag.prompt import question_in_prompt
 from core.training.data import held_out_path
 
 QUESTIONS_FILE = ASSETS / "samples" / "questions.json"
@@ -105,5 +106,5 @@ def _question_of(example: dict) -> tuple[str | None, str | None]:
             after = messages[index + 1] if index + 1 < len(messages) else None
             if reference is None and isinstance(after, dict) and after.get("role") == "assistant":
                 reference = after.get("content") if isinstance(after.get("content"), str) else None
-            return message["content"].strip(), reference
+            return question_in_prompt(message["content"].strip()), reference
     return None, None

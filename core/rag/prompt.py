@@ -10,6 +10,7 @@ question (core.rag.evidence): a 135M model loses the fact in a 160-token table, 
 """
 from __future__ import annotations
 
+import re
 from typing import Iterable, Sequence
 
 from core.i18n import current_language, normalize, t
@@ -18,9 +19,13 @@ from core.rag.index import Hit
 SNIPPET_CHARS = 240
 
 
+_MARKUP = re.compile(r"(?m)^\s{0,3}#{1,6}\s+|\*\*|__")
+
+
 def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
-    """The first `limit` characters of a chunk on one line, cut at a word, with an ellipsis."""
-    flat = " ".join(text.split())
+    """The first `limit` characters of a chunk on one line, cut at a word, with an ellipsis;
+    heading marks and bold dropped ("### Is there a deposit?" reads "Is there a deposit?")."""
+    flat = " ".join(_MARKUP.sub("", text).split())
     if len(flat) <= limit:
         return flat
     return flat[:limit].rsplit(" ", 1)[0].rstrip(" ,;:") + "…"
@@ -48,6 +53,18 @@ def format_context(hits: Sequence[Hit], lang: str | None = None, question: str |
         bodies = nearest_sentences(question, bodies, max_sentences, [hit.title for hit in hits])
     return "\n\n".join(t("rag.prompt_source", lang, n=n, title=hit.title, text=body)
                        for n, (hit, body) in enumerate(zip(hits, bodies), start=1))
+
+
+def question_in_prompt(text: str) -> str:
+    """The question inside a RAG prompt built by build_rag_messages (either language), else the
+    text itself. Why: a grounded training set's user turns are whole RAG prompts; the arena's
+    held-out questions and the RAG contestant want the question alone."""
+    for lang in ("en", "pt-BR"):
+        head, _, rest = t("rag.prompt_user", lang, context="\x00", question="\x01").partition("\x00")
+        middle = rest.partition("\x01")[0]
+        if text.startswith(head) and middle in text:
+            return text.rpartition(middle)[2].strip() or text
+    return text
 
 
 def build_rag_messages(question: str, hits: Sequence[Hit], lang: str | None = None,

@@ -60,8 +60,18 @@ class Walk:
         print(f"  {name:<10} {self.times[-1][1]:7.1f} s", flush=True)
 
     def nav(self, key: str) -> None:
-        """Click a page in the sidebar, as a user does."""
-        self.page.locator("[data-testid='stSidebarNav']").get_by_text(self.texts[key], exact=True).click()
+        """Click a page in the sidebar, as a user does; again if the page did not change (a click
+        that lands while a live view reruns its fragment can be lost, and a user clicks again)."""
+        link = self.page.locator("[data-testid='stSidebarNav']").get_by_text(self.texts[key], exact=True)
+        for attempt in range(3):
+            before = self.page.url
+            link.click()
+            try:
+                self.page.wait_for_url(lambda url: url != before, timeout=20_000)
+                break
+            except Exception:
+                if attempt == 2:
+                    raise
         wait_streamlit_idle(self.page, timeout=2 * MINUTE)
 
     def see(self, key: str, timeout: float = 2 * MINUTE) -> None:

@@ -212,11 +212,11 @@ def _body(job_id: str):
                 st.code(rest, language=None)
     _progress(job, summary)
     if enough_points(events):
-        st.plotly_chart(loss_figure(events), key=f"train_chart_{job_id}", use_container_width=True)
+        st.plotly_chart(loss_figure(events), key=f"train_chart_{job_id}", width="stretch")
     else:
         st.info(t("train.chart_too_few"), icon="📉")
     if dpo_chart.has_rewards(events):  # a local DPO run: its reward margin, chosen and rejected rewards
-        st.plotly_chart(dpo_chart.reward_figure(events), key=f"train_rewards_{job_id}", use_container_width=True)
+        st.plotly_chart(dpo_chart.reward_figure(events), key=f"train_rewards_{job_id}", width="stretch")
     if job.status == "succeeded":
         result = job.result or {}
         if result.get("adapter_dir"):
@@ -361,7 +361,7 @@ def render_runs(backend: str | None = None) -> None:
         st.info(t("train.runs_empty"))
         return
     st.dataframe(_rows(jobs), key=RUNS_TABLE, on_select="rerun", selection_mode="multi-row",
-                 hide_index=True, use_container_width=True)
+                 hide_index=True, width="stretch")
     st.caption(t("train.runs_select_hint"))
     chosen = selected_job_ids(jobs)
     by_id = {job.id: job for job in jobs}
@@ -372,7 +372,7 @@ def render_runs(backend: str | None = None) -> None:
                           horizontal=True, format_func=lambda m: t(f"train.chart_{m}"))
         figure = overlay_figure(runs, metric)
         if figure.data:
-            st.plotly_chart(figure, key="train_compare_chart", use_container_width=True)
+            st.plotly_chart(figure, key="train_compare_chart", width="stretch")
         else:
             st.info(t("train.chart_too_few"), icon="📉")
     for job_id in chosen[:1]:

@@ -106,8 +106,9 @@ def test_sources_point_at_the_sentence_that_answers_the_question():
 
 
 def test_snippets_read_as_text_without_heading_marks_or_bold():
-    listed = sources([Hit("d", "FAQ", "en", 0, "## FAQ\n### Is there a deposit?\nYes, **R$ 500**, pre-authorised.", 0.5)])
-    assert listed[0]["snippet"] == "FAQ Is there a deposit? Yes, R$ 500, pre-authorised."
+    listed = sources([Hit("d", "FAQ", "en", 0, "## FAQ\n### Is there a deposit?\n- Yes, **R$ 500**, pre-authorised.\n"
+                              "- Released in 5 days; 3 - 1 = 2 stays.", 0.5)])
+    assert listed[0]["snippet"] == "FAQ Is there a deposit? Yes, R$ 500, pre-authorised. Released in 5 days; 3 - 1 = 2 stays."
 
 
 @pytest.mark.parametrize("lang", ["en", "pt-BR"])

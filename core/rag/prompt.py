@@ -19,12 +19,12 @@ from core.rag.index import Hit
 SNIPPET_CHARS = 240
 
 
-_MARKUP = re.compile(r"(?m)^\s{0,3}#{1,6}\s+|\*\*|__")
+_MARKUP = re.compile(r"(?m)^\s{0,3}(?:#{1,6}|[-*+])\s+|\*\*|__")
 
 
 def snippet(text: str, limit: int = SNIPPET_CHARS) -> str:
     """The first `limit` characters of a chunk on one line, cut at a word, with an ellipsis;
-    heading marks and bold dropped ("### Is there a deposit?" reads "Is there a deposit?")."""
+    heading marks, list bullets and bold dropped ("### Is there a deposit?" reads "Is there a deposit?")."""
     flat = " ".join(_MARKUP.sub("", text).split())
     if len(flat) <= limit:
         return flat

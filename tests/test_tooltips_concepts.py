@@ -34,12 +34,17 @@ def check(at: AppTest, widgets: dict[str, str]) -> None:
         assert help_text and help_text.endswith(link(CONTROL_CONCEPTS[key])), (key, help_text)
 
 
+def page_in(name: str, lang: str, timeout: int = 60) -> AppTest:
+    """The page (lab/NAME) run once in `lang`."""
+    set_language(lang)
+    at = AppTest.from_file(str(PAGES / name), default_timeout=timeout)
+    at.session_state["lang"] = lang
+    return at.run()
+
+
 @pytest.mark.parametrize("lang", ["en", "pt-BR"])
 def test_cost_calculator_tooltips_link_to_their_concepts(lang):
-    set_language(lang)
-    at = AppTest.from_file(str(PAGES / "costs_page.py"), default_timeout=60)
-    at.session_state["lang"] = lang
-    at.run()
+    at = page_in("costs_page.py", lang)
     at.radio(key="costs_source").set_value("typed").run()
     number = "number_input"
     check(at, {"costs_tokens_per_example": number, "costs_epochs_mode": "radio", "costs_queries": number,
@@ -50,27 +55,20 @@ def test_cost_calculator_tooltips_link_to_their_concepts(lang):
 
 
 def test_evaluation_tooltips_link_to_their_concepts():
-    set_language("en")
-    at = AppTest.from_file(str(PAGES / "eval_page.py"), default_timeout=60).run()
+    at = page_in("eval_page.py", "en")
     check(at, {"eval_metrics": "multiselect", "eval_max_tokens": "number_input", "eval_copy_bias": "number_input",
                "eval_rag_k": "number_input", "eval_judge": "text_input", "eval_rubric": "text_area"})
 
 
 def test_documents_tooltips_link_to_their_concepts():
-    set_language("pt-BR")
-    at = AppTest.from_file(str(PAGES / "documents_page.py"), default_timeout=60)
-    at.session_state["lang"] = "pt-BR"
-    at.run()
+    at = page_in("documents_page.py", "pt-BR")
     check(at, {"rag_query": "text_input", "rag_k": "slider", "rag_search_lang": "selectbox", "rag_rebuild": "button"})
     assert "Conceitos-chave: RAG e embeddings" in at.slider(key="rag_k").help
 
 
 @pytest.mark.parametrize("lang", ["en", "pt-BR"])
 def test_sampling_and_evaluation_sections_render(lang):
-    set_language(lang)
-    at = AppTest.from_file(str(PAGES / "app.py"), default_timeout=120)
-    at.session_state["lang"] = lang
-    at.run()
+    at = page_in("app.py", lang, timeout=120)
     at.switch_page("concepts_page.py").run()
     assert not at.exception
     assert [h.proto.anchor for h in at.header][-2:] == ["sampling", "evaluation"]

@@ -101,31 +101,30 @@ class OpenAICounter:
             self._cached_chars += len(text)
         return count
 
-    def count(self, parts: ExampleParts) -> tuple[int, int]:
-        """(total, trained): total = base + role names + every string; trained = assistant strings."""
+    def _sum(self, texts: list[str]) -> int:
+        """Tokens of the texts: short ones remembered (they repeat: "Yes.", queue names), long ones
+        counted straight away (a lone surrogate falls back to count_text)."""
         cache, count, remembered = self.cache, self._count, self._remembered
-        trained = 0
-        for text in parts.trained:
+        tokens = 0
+        for text in texts:
             if len(text) <= SHORT:
-                trained += cache[text] if text in cache else remembered(text)
+                tokens += cache[text] if text in cache else remembered(text)
             else:
                 try:
-                    trained += count(text)
+                    tokens += count(text)
                 except UnicodeEncodeError:
-                    trained += self.count_text(text)
-        total = parts.base + trained
+                    tokens += self.count_text(text)
+        return tokens
+
+    def count(self, parts: ExampleParts) -> tuple[int, int]:
+        """(total, trained): total = base + role names + every string; trained = assistant strings."""
+        cache, remembered = self.cache, self._remembered
+        trained = self._sum(parts.trained)
+        total = parts.base + trained + self._sum(parts.strings)
         for role in parts.roles:
             total += self.role_tokens[role]
         for text in parts.shared:  # system prompts, tools: the same few on every line
             total += cache[text] if text in cache else remembered(text)
-        for text in parts.strings:
-            if len(text) <= SHORT:
-                total += cache[text] if text in cache else remembered(text)
-            else:
-                try:
-                    total += count(text)
-                except UnicodeEncodeError:
-                    total += self.count_text(text)
         return total, trained
 
 

@@ -1,19 +1,27 @@
-"""Benchmark: page-ready time with many browser sessions at once, against one session, same run.
+"""Benchmark: page-ready time with many sessions at once, against one session, same run.
 
 A workshop room on one machine: N attendees open the lab while one local training job runs. This
 starts `python -m lab serve` on free loopback ports with its own LAB_HOME (nothing else is reached),
 measures single sessions one after the other (the baseline), optionally starts one local training
 job (the quick preset, step limit raised so it trains for the whole measurement; stopped at the end),
-then N concurrent headless Chromium sessions (one browser, N contexts, asyncio). Each session opens
-up to 3 pages (inspector with a sample picked, costs, home, training: rotated so every page is
-opened by about 3N/4 sessions) and times goto -> ready: the page's chart (`stPlotlyChart`) or title
-visible and the script run finished (stApp's data-test-script-state is "notRunning").
+then N concurrent sessions (asyncio). Each session opens up to 3 pages (inspector with a sample
+picked, costs, home, training: rotated so every page is opened by about 3N/4 sessions).
+
+Two clients (--client):
+- `protocol` (default): each page open is a new Streamlit session over its websocket
+  (bench/streamlit_session.py), timed from the rerun request to `script_finished` with the page's
+  chart (inspector, costs) or title (home, training) received. This is the server's side of a page;
+  in a workshop the browsers run on the attendees' laptops, not on the lab's 2 cores.
+- `chromium`: headless Chromium contexts on this machine, timed goto -> the chart or title visible
+  and the script run finished (stApp's data-test-script-state "notRunning"). The browsers' own
+  drawing then competes with the server for the same cores.
 
 Prints p50/p95 per page for 1 session and for N sessions, and the ratio p95(N) / p95(1);
 target: p95 with N=8 while one job trains <= 3x the single-session p95. The machine's load average
 is printed with the figures (shared machines make noisy timings).
 
-Usage: python bench/bench_load.py [--sessions 8] [--no-train] [--rounds 4] [--timeout 900]
+Usage: python bench/bench_load.py [--sessions 8] [--client protocol|chromium] [--no-train] [--rounds 4]
+       [--timeout 900]
 """
 from __future__ import annotations
 
@@ -44,6 +52,7 @@ PAGES = ["inspector", "costs", "home", "train"]
 URLS = {"inspector": "/inspector", "costs": "/costs", "home": "/", "train": "/train"}
 READY = {"inspector": "[data-testid='stPlotlyChart']", "costs": "[data-testid='stPlotlyChart']",
          "home": "[data-testid='stMain'] h1", "train": "[data-testid='stMain'] h1"}
+READY_ELEMENT = {"inspector": "plotly_chart", "costs": "plotly_chart", "home": "heading", "train": "heading"}
 SAMPLE = "support_en.jsonl"  # the inspector's sample (also what the training job learns from)
 IDLE_JS = "() => document.querySelector(\"[data-testid='stApp']\")?.getAttribute('data-test-script-state') === 'notRunning'"
 
@@ -135,18 +144,38 @@ async def pick_sample(page, title: str, ms: float) -> None:
         return
 
 
+async def open_page_protocol(base: str, name: str, sample_title: str) -> float:
+    """Seconds from the rerun request to the finished page, in a new session (like a page load)."""
+    from bench.streamlit_session import Session
+
+    start = time.perf_counter()
+    async with Session(base) as client:
+        page = await client.open(URLS[name].strip("/"))
+        if name == "inspector":
+            page = await client.open("inspector", {page.widget("inspect_sample"): sample_title})
+    if page.errors or not page.elements[READY_ELEMENT[name]]:
+        raise RuntimeError(f"page not ready: {page.errors or dict(page.elements)}")
+    return time.perf_counter() - start
+
+
 async def session(browser, base: str, pages: list[str], sample_title: str, page_timeout: float,
                   results: dict, failures: list) -> None:
-    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = await context.new_page()
+    """One attendee opening `pages` in turn: in a Chromium context, or (browser None) over the protocol."""
+    context = page = None
+    if browser is not None:
+        context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+        page = await context.new_page()
     try:
         for name in pages:
             try:
-                results.setdefault(name, []).append(await open_page(page, base, name, sample_title, page_timeout))
+                opened = (open_page(page, base, name, sample_title, page_timeout) if page is not None
+                          else asyncio.wait_for(open_page_protocol(base, name, sample_title), page_timeout))
+                results.setdefault(name, []).append(await opened)
             except Exception as err:  # a timeout or a crashed page: counted, the session goes on
-                failures.append(f"{name}: {type(err).__name__}: {str(err).splitlines()[0][:160]}")
+                failures.append(f"{name}: {type(err).__name__}: {(str(err).splitlines() or [''])[0][:160]}")
     finally:
-        await context.close()
+        if context is not None:
+            await context.close()
 
 
 def plan(index: int) -> list[str]:
@@ -155,24 +184,33 @@ def plan(index: int) -> list[str]:
 
 
 async def measure(base: str, sessions: int, rounds: int, page_timeout: float, sample_title: str,
-                  on_concurrent_start, result: dict) -> None:
+                  on_concurrent_start, result: dict, client: str = "protocol") -> None:
     """Fills `result` as it goes, so a run stopped by --timeout still reports what it measured."""
-    from playwright.async_api import async_playwright
-
     result.update(warm={}, single={}, many={}, failures=[], load_single=(), load_many=(), training="")
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        try:  # first imports of each page (torch for the training page) are not what a rerun costs
-            await session(browser, base, PAGES, sample_title, page_timeout * 2, result["warm"], result["failures"])
-            for i in range(rounds):  # one session at a time: the baseline
-                await session(browser, base, plan(i), sample_title, page_timeout, result["single"], result["failures"])
-            result["load_single"] = os.getloadavg()
-            result["training"] = on_concurrent_start()
-            await asyncio.gather(*(session(browser, base, plan(i), sample_title, page_timeout, result["many"],
-                                           result["failures"]) for i in range(sessions)))
-            result["load_many"] = os.getloadavg()
-        finally:
-            await browser.close()
+    if client == "chromium":
+        from playwright.async_api import async_playwright
+
+        async with async_playwright() as playwright:
+            browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                await phases(browser, base, sessions, rounds, page_timeout, sample_title, on_concurrent_start, result)
+            finally:
+                await browser.close()
+    else:
+        await phases(None, base, sessions, rounds, page_timeout, sample_title, on_concurrent_start, result)
+
+
+async def phases(browser, base: str, sessions: int, rounds: int, page_timeout: float, sample_title: str,
+                 on_concurrent_start, result: dict) -> None:
+    # first imports of each page (torch for the training page) are not what a rerun costs
+    await session(browser, base, PAGES, sample_title, page_timeout * 2, result["warm"], result["failures"])
+    for i in range(rounds):  # one session at a time: the baseline
+        await session(browser, base, plan(i), sample_title, page_timeout, result["single"], result["failures"])
+    result["load_single"] = os.getloadavg()
+    result["training"] = on_concurrent_start()
+    await asyncio.gather(*(session(browser, base, plan(i), sample_title, page_timeout, result["many"],
+                                   result["failures"]) for i in range(sessions)))
+    result["load_many"] = os.getloadavg()
 
 
 def percentiles(values: list[float]) -> tuple[float, float]:
@@ -207,6 +245,8 @@ def report(result: dict, sessions: int, train_note: str) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sessions", type=int, default=8, help=f"concurrent browser sessions (1..{MAX_SESSIONS})")
+    parser.add_argument("--client", choices=("protocol", "chromium"), default="protocol",
+                        help="Streamlit's websocket protocol (the server's side) or headless Chromium on this machine")
     parser.add_argument("--rounds", type=int, default=4, help="single sessions, one after the other (the baseline)")
     parser.add_argument("--no-train", action="store_true", help="no training job during the concurrent phase")
     parser.add_argument("--page-timeout", type=float, default=240, help="seconds one page may take")
@@ -214,7 +254,7 @@ def main() -> int:
     args = parser.parse_args()
     if not 1 <= args.sessions <= MAX_SESSIONS:
         parser.error(f"--sessions must be between 1 and {MAX_SESSIONS}")
-    if not Path(CHROMIUM).exists():
+    if args.client == "chromium" and not Path(CHROMIUM).exists():
         print(f"Chromium not found at {CHROMIUM} (apt-get install chromium, or set LAB_CHROMIUM)")
         return 2
     from core.dataset.samples import list_samples
@@ -233,13 +273,14 @@ def main() -> int:
         job["note"] = f"{job['id']}: {wait_training(env, job['id'])} at the start"
         return job["note"]
 
-    print(f"lab at {base}, LAB_HOME {home}; {args.rounds} single sessions, then {args.sessions} at once")
+    print(f"lab at {base}, LAB_HOME {home}; client {args.client}: {args.rounds} single sessions, "
+          f"then {args.sessions} at once")
     result: dict = {}
     code = 0
     try:
         try:
             asyncio.run(asyncio.wait_for(measure(base, args.sessions, args.rounds, args.page_timeout, sample_title,
-                                                 begin_training, result), args.timeout))
+                                                 begin_training, result, args.client), args.timeout))
         except TimeoutError:
             print(f"stopped by --timeout {args.timeout:.0f} s: the figures below are partial ({home / 'serve.log'})")
             code = 1

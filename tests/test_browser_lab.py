@@ -2,6 +2,8 @@
 `python -m lab serve` on loopback."""
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from playwright.sync_api import expect
 
@@ -31,6 +33,25 @@ def test_inspector_picks_a_sample_and_draws_the_histogram(lab_server, browser_pa
     wait_streamlit_idle(page)
     assert page.locator(".js-plotly-plot").count() >= 1
     assert "Traceback" not in page.content()
+
+
+def test_the_load_benchmarks_protocol_client_gets_the_same_page_without_a_browser(lab_server):
+    """bench/streamlit_session.py speaks the frontend's websocket messages: the inspector with a sample
+    picked sends its charts, the page's widgets are found by key, and a wrong key is a clear error."""
+    from bench.streamlit_session import Session
+
+    async def visit():
+        async with Session(lab_server.url) as client:
+            first = await client.open("inspector")
+            assert not first.elements["plotly_chart"] and not first.errors
+            with pytest.raises(LookupError, match="no_such_key"):
+                first.widget("no_such_key")
+            sample = first.widget("inspect_sample")
+            english = next(option for option in first.options[sample] if "English" in option)
+            return await client.open("inspector", {sample: english})
+
+    picked = asyncio.run(visit())
+    assert picked.elements["plotly_chart"] >= 1 and picked.elements["metric"] >= 1 and not picked.errors
 
 
 def test_inspector_stays_on_the_split_tab_and_refuses_a_binary_file_once(lab_server, browser_page, tmp_path):

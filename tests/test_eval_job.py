@@ -1,6 +1,9 @@
 """An evaluation as a job of the engine: worker process, progress events, stop, resume."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
 from core.evaluation import job as eval_job
@@ -50,5 +53,17 @@ def test_eval_job_stop_then_resume_skips_done_answers():
     events = read_all(job.run_dir)
     assert any(e.get("kind") == "metric" and e.get("total_steps") == 4 and e.get("contestant") == "base" for e in events)
     assert any("Resuming" in str(e.get("message")) for e in events)
+    niceness = [e["params"]["nice"] for e in events if e.get("key") == "train.log_worker_nice"]
+    assert len(niceness) == 2 and min(niceness) >= min(19, os.nice(0) + 10)  # the worker yields to the pages
     assert eval_job.progress_of(done)[:2] == (4, 4)
     assert [j.id for j in eval_job.list_evaluations()] == [job.id]
+
+
+def test_a_worker_yields_the_cpu_by_lab_worker_nice_and_zero_keeps_it():
+    """In a child process: the test process itself must keep its priority."""
+    code = "import os; from core.jobs.worker import yield_to_pages as y; print(os.nice(0), y())"
+    for value, extra in (("0", 0), ("3", 3), ("not-a-number", 10)):
+        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                             env=dict(os.environ, LAB_WORKER_NICE=value)).stdout.split()
+        before, after = map(int, out)
+        assert after == min(19, before + extra), (value, out)

@@ -5,6 +5,10 @@ emit(kind, **fields) appends to the run's events.jsonl. run_job returns the resu
 adapter_dir, final losses...; hosted: fine_tuned_model, trained_tokens...) or raises. The final
 status is written only if the job is still active (a stop() in the meantime wins), then the worker
 calls refresh() so the next queued job of its lane starts even when no page is open.
+
+A worker runs at a lower CPU priority than the pages (`LAB_WORKER_NICE`, default 10): on a workshop's
+shared machine a training run takes the cores the pages leave idle instead of slowing every
+attendee's page, and on an idle machine it trains exactly as fast.
 """
 from __future__ import annotations
 
@@ -22,6 +26,19 @@ from core.jobs import registry, runner
 from core.jobs.events import append_event
 from core.jobs.registry import FAILED, SUCCEEDED, is_active
 from core.paths import DISK_FULL, storage_error
+
+
+NICE = "LAB_WORKER_NICE"
+DEFAULT_NICE = 10
+
+
+def yield_to_pages(env=os.environ) -> int:
+    """Lower this process's CPU priority by LAB_WORKER_NICE (0 keeps it); returns the niceness now."""
+    try:
+        step = max(0, min(19, int(env.get(NICE, DEFAULT_NICE))))
+    except ValueError:
+        step = DEFAULT_NICE
+    return os.nice(step) if step and hasattr(os, "nice") else psutil.Process().nice()
 
 
 def _finish(job_id: str, status: str, **fields) -> bool:
@@ -46,6 +63,10 @@ def run(job_id: str) -> int:
 
     def emit(kind: str, **fields):
         return append_event(run_dir, kind, **fields)
+
+    nice = yield_to_pages()
+    emit("log", level="info", message=t("train.log_worker_nice", "en", nice=nice), key="train.log_worker_nice",
+         params={"nice": nice})
 
     def last_word(status: str, **fields) -> None:
         """The final status event; on a disk that is still full the registry row carries it alone."""

@@ -85,11 +85,12 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 def start_training(env: dict) -> str:
-    """One local job on the bundled sample: the quick preset, allowed to run past the measurement."""
+    """One local job on the bundled sample: the quick preset, allowed to run past the measurement (a step
+    logged each step: with 100,000 steps planned the default would log every 1,000th)."""
     from core.dataset.samples import sample_path
 
     done = lab(env, "train", str(sample_path(SAMPLE)), "--preset", "quick", "--max-steps", "100000",
-               "--name", "bench-load", "--format", "json")
+               "--logging-steps", "1", "--name", "bench-load", "--format", "json")
     if done.returncode != 0:
         raise RuntimeError(f"lab train failed: {done.stderr.strip() or done.stdout.strip()}")
     return json.loads(done.stdout)["id"]

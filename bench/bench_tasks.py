@@ -4,6 +4,7 @@
     python bench/bench_tasks.py                                  # both tasks, both languages
     python bench/bench_tasks.py --tasks routing --langs en       # one pair (the machine is busy)
     python bench/bench_tasks.py --limit 20                       # first 20 evaluation lines only
+    python bench/bench_tasks.py --method full --learning-rate 5e-5   # the same with all weights trained
 
 Everything goes through the lab's own code: the job engine trains (core.training.launch.submit_local,
 the same path as `python -m lab train --preset task`, in a temporary LAB_HOME), and the evaluation
@@ -76,6 +77,8 @@ def main() -> int:
     parser.add_argument("--limit", type=int, default=None, help="evaluation lines per set (default: all)")
     parser.add_argument("--epochs", type=float, default=None, help="override the preset (busy machine)")
     parser.add_argument("--max-examples", type=int, default=None, help="override the preset (busy machine)")
+    parser.add_argument("--method", choices=("lora", "full"), default=None, help="override the preset's method")
+    parser.add_argument("--learning-rate", type=float, default=None, help="override the preset")
     parser.add_argument("--json", action="store_true", help="also print the rows as one JSON document")
     args = parser.parse_args()
     if "LAB_HOME" not in os.environ:  # a private registry and runs folder; the converted model is reused
@@ -86,7 +89,9 @@ def main() -> int:
     rows = []
     for task in args.tasks.split(","):
         for lang in args.langs.split(","):
-            run_id, result = train(task, lang, {"epochs": args.epochs, "max_examples": args.max_examples})
+            overrides = {"epochs": args.epochs, "max_examples": args.max_examples, "method": args.method,
+                         "learning_rate": args.learning_rate}
+            run_id, result = train(task, lang, overrides)  # None keeps the preset's value
             scores = evaluate(task, lang, run_id, args.limit)
             goal = targets(task, scores["base"])
             for metric, minimum in goal.items():

@@ -1,8 +1,10 @@
 """What pages share across reruns and browser sessions, so an unchanged page reruns in well under a
 second even with a room of attendees on one machine.
 
-- inspect_shared: core.dataset.inspect_file once per file version (core.file_cache.by_file), for
-  every session; the progress callback of the session that computes it reports, others wait.
+- inspect_shared: core.dataset.inspect_file once per file version and page language
+  (core.file_cache.by_file), for every session: findings are written in the language, so an English
+  session's report is never shown to a Portuguese one. The progress callback of the session that
+  computes it reports, others wait.
 - figure: a Plotly figure built once per (name, inputs, language) and kept as the same object
   (st.cache_resource: no pickling, which for a Figure costs as much as building it). st.plotly_chart
   only reads it (to_dict copies), so sharing it is safe.
@@ -20,7 +22,16 @@ from core.dataset import inspect_file
 from core.file_cache import by_file
 from core.i18n import current_language
 
-inspect_shared = by_file(maxsize=8)(inspect_file)
+_inspect = by_file(maxsize=8)(inspect_file)
+
+
+def inspect_shared(path, **kwargs):
+    """inspect_file(path, **kwargs) in the page's language unless `lang` is given, shared."""
+    kwargs.setdefault("lang", current_language())
+    return _inspect(path, **kwargs)
+
+
+inspect_shared.cache_info, inspect_shared.cache_clear = _inspect.cache_info, _inspect.cache_clear
 
 
 def content_key(*parts) -> str:

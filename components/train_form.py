@@ -11,6 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from components.page_cache import inspect_shared
 from components.shell import file_uploader, friendly_errors, show_error
 from components.workshop import workshop_mode, workshop_note
 from core.dataset.samples import list_samples
@@ -83,22 +84,17 @@ def _pick_dataset() -> str | None:
 
 
 def _validate(path: str, model: str) -> bool:
-    """Inspect the file once per (path, size, mtime, model); show the verdict; True when trainable."""
-    from core.dataset import inspect_file
+    """Inspect the file once per version, model and language for every session (page_cache); show
+    the verdict; True when trainable."""
     from core.models import is_embedded
 
-    stat = Path(path).stat()
-    key = (path, stat.st_size, stat.st_mtime, model)
-    cache = st.session_state.setdefault("_train_inspections", {})
-    if key not in cache:
+    try:
         with st.spinner(t("train.validating")):
-            try:
-                target = model if is_embedded(model) or Path(model).is_dir() else "embedded"
-                cache[key] = inspect_file(path, model=target)
-            except LabError as err:
-                show_error(err)
-                return False
-    report = cache[key]
+            target = model if is_embedded(model) or Path(model).is_dir() else "embedded"
+            report = inspect_shared(path, model=target)
+    except LabError as err:
+        show_error(err)
+        return False
     if report.format not in ("chat",):
         st.error(t("train.dataset_wrong_format", format=report.format))
         return False

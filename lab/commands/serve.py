@@ -192,11 +192,17 @@ def run(args) -> int:
             children.append(_start([sys.executable, "-m", "components.arena_app", "--host", args.host,
                                     "--port", str(args.arena_port)], env))
         print(t("cli.serve_started", url=f"http://{args.host}:{args.port}"), flush=True)
+        # A served lab, not a development server: Streamlit's source watcher walks every loaded module
+        # (torch, transformers: thousands) after each script run, and `runner.postScriptGC` runs a full
+        # gc.collect(2) over the models' millions of objects, both holding the GIL that every
+        # session's script shares. Measured over the websocket (bench/bench_load.py's client), a new
+        # session's home page went from 0.81 s to 0.06 s, the inspector from 0.73 + 0.32 to 0.09 + 0.04 s.
         streamlit = _start(
             [sys.executable, "-m", "streamlit", "run", str(REPO_ROOT / "lab" / "app.py"),
              "--server.address", args.host, "--server.port", str(args.port), "--server.headless", "true",
              "--server.maxUploadSize", "200", "--browser.gatherUsageStats", "false",
-             "--client.toolbarMode", "minimal"], env)
+             "--client.toolbarMode", "minimal", "--server.fileWatcherType", "none",
+             "--runner.postScriptGC", "false"], env)
         children.append(streamlit)
         code = streamlit.wait()  # the pages are the service: when Streamlit ends, the lab ends
     except _Stop as stop:

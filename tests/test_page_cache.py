@@ -79,6 +79,24 @@ def test_inspect_shared_is_the_real_inspection_once_per_version(tmp_path):
     assert grown.n_examples == first.n_examples + 1
 
 
+def test_inspect_shared_keeps_one_report_per_language(tmp_path):
+    """Findings are written in the page's language: a pt-BR session never gets an English report."""
+    page_cache.inspect_shared.cache_clear()
+    path = tmp_path / "broken.jsonl"
+    shutil.copy(sample_path("broken_en.jsonl"), path)
+    try:
+        set_language("en")
+        english = page_cache.inspect_shared(path, model="gpt-4o-mini-2024-07-18", pii=True)
+        set_language("pt-BR")
+        portuguese = page_cache.inspect_shared(path, model="gpt-4o-mini-2024-07-18", pii=True)
+        assert page_cache.inspect_shared(path, model="gpt-4o-mini-2024-07-18", pii=True) is portuguese
+    finally:
+        set_language("en")
+    assert portuguese is not english and page_cache.inspect_shared.cache_info().misses == 2
+    assert [f.code for f in english.findings] == [f.code for f in portuguese.findings] and english.findings
+    assert [f.message for f in english.findings] != [f.message for f in portuguese.findings]
+
+
 def test_figure_is_built_once_per_inputs_and_language():
     built = []
 

@@ -20,8 +20,11 @@ Prints p50/p95 per page for 1 session and for N sessions, and the ratio p95(N) /
 target: p95 with N=8 while one job trains <= 3x the single-session p95. The machine's load average
 is printed with the figures (shared machines make noisy timings).
 
-Usage: python bench/bench_load.py [--sessions 8] [--client protocol|chromium] [--no-train] [--rounds 4]
-       [--timeout 900]
+The N sessions start together; `--think S` makes each attendee read 0.5-1.5 x S seconds between two
+pages (default 0: back to back, a stress case no room of readers produces).
+
+Usage: python bench/bench_load.py [--sessions 8] [--client protocol|chromium] [--think 0] [--no-train]
+       [--rounds 4] [--timeout 900]
 """
 from __future__ import annotations
 
@@ -29,6 +32,7 @@ import argparse
 import asyncio
 import json
 import os
+import random
 import signal
 import subprocess
 import sys
@@ -160,14 +164,18 @@ async def open_page_protocol(base: str, name: str, sample_title: str) -> float:
 
 
 async def session(browser, base: str, pages: list[str], sample_title: str, page_timeout: float,
-                  results: dict, failures: list) -> None:
-    """One attendee opening `pages` in turn: in a Chromium context, or (browser None) over the protocol."""
+                  results: dict, failures: list, think: float = 0.0, seed: int = 0) -> None:
+    """One attendee opening `pages` in turn: in a Chromium context, or (browser None) over the protocol;
+    reading for 0.5-1.5 x `think` seconds between two pages (0: back to back, the stress case)."""
+    reading = random.Random(seed)
     context = page = None
     if browser is not None:
         context = await browser.new_context(viewport={"width": 1400, "height": 1000})
         page = await context.new_page()
     try:
-        for name in pages:
+        for index, name in enumerate(pages):
+            if index and think:
+                await asyncio.sleep(think * reading.uniform(0.5, 1.5))
             try:
                 opened = (open_page(page, base, name, sample_title, page_timeout) if page is not None
                           else asyncio.wait_for(open_page_protocol(base, name, sample_title), page_timeout))
@@ -185,7 +193,7 @@ def plan(index: int) -> list[str]:
 
 
 async def measure(base: str, sessions: int, rounds: int, page_timeout: float, sample_title: str,
-                  on_concurrent_start, result: dict, client: str = "protocol") -> None:
+                  on_concurrent_start, result: dict, client: str = "protocol", think: float = 0.0) -> None:
     """Fills `result` as it goes, so a run stopped by --timeout still reports what it measured."""
     result.update(warm={}, single={}, many={}, failures=[], load_single=(), load_many=(), training="")
     if client == "chromium":
@@ -194,15 +202,16 @@ async def measure(base: str, sessions: int, rounds: int, page_timeout: float, sa
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
-                await phases(browser, base, sessions, rounds, page_timeout, sample_title, on_concurrent_start, result)
+                await phases(browser, base, sessions, rounds, page_timeout, sample_title, on_concurrent_start, result,
+                             think)
             finally:
                 await browser.close()
     else:
-        await phases(None, base, sessions, rounds, page_timeout, sample_title, on_concurrent_start, result)
+        await phases(None, base, sessions, rounds, page_timeout, sample_title, on_concurrent_start, result, think)
 
 
 async def phases(browser, base: str, sessions: int, rounds: int, page_timeout: float, sample_title: str,
-                 on_concurrent_start, result: dict) -> None:
+                 on_concurrent_start, result: dict, think: float) -> None:
     # first imports of each page (torch for the training page) are not what a rerun costs
     await session(browser, base, PAGES, sample_title, page_timeout * 2, result["warm"], result["failures"])
     for i in range(rounds):  # one session at a time: the baseline
@@ -210,7 +219,7 @@ async def phases(browser, base: str, sessions: int, rounds: int, page_timeout: f
     result["load_single"] = os.getloadavg()
     result["training"] = on_concurrent_start()
     await asyncio.gather(*(session(browser, base, plan(i), sample_title, page_timeout, result["many"],
-                                   result["failures"]) for i in range(sessions)))
+                                   result["failures"], think, seed=i) for i in range(sessions)))
     result["load_many"] = os.getloadavg()
 
 
@@ -248,6 +257,8 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=8, help=f"concurrent browser sessions (1..{MAX_SESSIONS})")
     parser.add_argument("--client", choices=("protocol", "chromium"), default="protocol",
                         help="Streamlit's websocket protocol (the server's side) or headless Chromium on this machine")
+    parser.add_argument("--think", type=float, default=0.0,
+                        help="seconds an attendee reads between two pages (0.5-1.5x; default 0: back to back)")
     parser.add_argument("--rounds", type=int, default=4, help="single sessions, one after the other (the baseline)")
     parser.add_argument("--no-train", action="store_true", help="no training job during the concurrent phase")
     parser.add_argument("--page-timeout", type=float, default=240, help="seconds one page may take")
@@ -275,13 +286,14 @@ def main() -> int:
         return job["note"]
 
     print(f"lab at {base}, LAB_HOME {home}; client {args.client}: {args.rounds} single sessions, "
-          f"then {args.sessions} at once")
+          f"then {args.sessions} at once, {args.think:g} s reading between pages")
     result: dict = {}
     code = 0
     try:
         try:
             asyncio.run(asyncio.wait_for(measure(base, args.sessions, args.rounds, args.page_timeout, sample_title,
-                                                 begin_training, result, args.client), args.timeout))
+                                                 begin_training, result, args.client, args.think),
+                                         args.timeout))
         except TimeoutError:
             print(f"stopped by --timeout {args.timeout:.0f} s: the figures below are partial ({home / 'serve.log'})")
             code = 1

@@ -27,7 +27,6 @@ from core.jobs.events import append_event
 from core.jobs.registry import FAILED, SUCCEEDED, is_active
 from core.paths import DISK_FULL, storage_error
 
-
 NICE = "LAB_WORKER_NICE"
 DEFAULT_NICE = 10
 
@@ -65,8 +64,6 @@ def run(job_id: str) -> int:
         return append_event(run_dir, kind, **fields)
 
     nice = yield_to_pages()
-    emit("log", level="info", message=t("train.log_worker_nice", "en", nice=nice), key="train.log_worker_nice",
-         params={"nice": nice})
 
     def last_word(status: str, **fields) -> None:
         """The final status event; on a disk that is still full the registry row carries it alone."""
@@ -77,6 +74,8 @@ def run(job_id: str) -> int:
 
     code = 1
     try:
+        emit("log", level="info", message=t("train.log_worker_nice", "en", nice=nice), key="train.log_worker_nice",
+             params={"nice": nice})
         module = importlib.import_module(runner.BACKEND_MODULES[job.backend])
         result = module.run_job(job, emit)
         if _finish(job_id, SUCCEEDED, result=result or {}, error=None):

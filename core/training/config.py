@@ -167,7 +167,8 @@ PRESET_VALUES: dict[str, dict] = {
     # routing line (en) -> ~50k tokens for 2 epochs. MEASURED (bench/bench_tasks.py, 70 evaluation lines
     # in wordings the training set never uses, idle 2 cores): exact match en 0.06 -> 0.81 (401 s), pt-BR
     # 0.00 -> 0.29 (494 s; 4 epochs: 0.39): the 135M model knows too little Portuguese to map unseen
-    # synonyms ("locação" for "aluguel") to a queue.
+    # synonyms ("locação" for "aluguel") to a queue. Extraction (233 lines, 118 updates, ~9 min): valid
+    # JSON 0.00 -> 1.00 in both languages, field accuracy 0.84 en / 0.75 pt-BR.
     "task": {"max_examples": 0, "max_length": 384, "epochs": 2.0, "batch_size": 4, "learning_rate": 1e-3,
              "lora_r": 16, "lora_alpha": 32, "lora_dropout": 0.0, "target_modules": "all-linear",
              "val_fraction": 0.03, "warmup_ratio": 0.05},

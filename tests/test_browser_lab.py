@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from playwright.sync_api import expect
@@ -50,7 +51,8 @@ def test_the_load_benchmarks_protocol_client_gets_the_same_page_without_a_browse
             english = next(option for option in first.options[sample] if "English" in option)
             return await client.open("inspector", {sample: english})
 
-    picked = asyncio.run(visit())
+    with ThreadPoolExecutor(1) as thread:  # the sync Playwright of the other tests runs a loop in this thread
+        picked = thread.submit(asyncio.run, visit()).result(timeout=240)
     assert picked.elements["plotly_chart"] >= 1 and picked.elements["metric"] >= 1 and not picked.errors
 
 

@@ -26,7 +26,6 @@ from core.i18n import format_date, format_duration, format_number, t  # noqa: E4
 from core.pricing import OVERRIDABLE, load_pricing, wind_down  # noqa: E402
 
 DEFAULT_MODEL = "gpt-4o-mini-2024-07-18"
-DEFAULT_RAG_CHUNKS, DEFAULT_CHUNK_TOKENS = 4, 300  # RAG context per question: 1,200 tokens
 
 lang = use_page_language()  # also passed to format_func: widgets may be re-rendered outside this run
 st.title(t("costs.title"))
@@ -130,11 +129,12 @@ for column, name in zip([*row1, row2[0]], costs.usage_counts()[:4]):  # RAG cont
         continue
     typed_usage[name] = column.number_input(t(spec["label"]), value=spec["default"], step=spec["step"],
                                             key=key, help=linked_help(key, t(spec["help"])))
-k_chunks, chunk_tokens, cached = DEFAULT_RAG_CHUNKS, DEFAULT_CHUNK_TOKENS, False  # workshop mode keeps these
+k_chunks, chunk_tokens, cached = costs.RAG_CHUNKS, costs.CHUNK_TOKENS, False  # workshop mode keeps these
 if not quick:
-    k_chunks = row2[1].number_input(t("costs.field.rag_chunks"), value=DEFAULT_RAG_CHUNKS, step=1, key="costs_rag_k",
+    k_chunks = row2[1].number_input(t("costs.field.rag_chunks"), value=costs.RAG_CHUNKS, step=1, key="costs_rag_k",
                                     help=linked_help("costs_rag_k", t("costs.rag_k_help")))
-    chunk_tokens = row2[2].number_input(t("costs.field.chunk_tokens"), value=DEFAULT_CHUNK_TOKENS, step=50, key="costs_chunk_tokens",
+    chunk_tokens = row2[2].number_input(t("costs.field.chunk_tokens"), value=costs.CHUNK_TOKENS, step=50,
+                                        key="costs_chunk_tokens",
                                         help=linked_help("costs_chunk_tokens", t("costs.chunk_help")))
     cached = st.checkbox(t("costs.cached_label"), key="costs_cached", help=linked_help("costs_cached", t("costs.cached_help")))
 

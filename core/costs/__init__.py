@@ -19,13 +19,14 @@ from core.costs.summary import CostEstimate, estimate_costs
 from core.costs.training import (BilledTokens, DatasetSpec, TrainingCost, auto_epochs, billed_tokens,
                                  compare_models, hosted_training_usd, model_label, model_notes, token_limit,
                                  tokenizer_model, training_cost, training_cost_usd)
-from core.costs.usage import (BreakEven, MonthlyCost, UsageSpec, break_even, has_price, inference_cost_usd,
-                              monthly_costs, payback_sentence, rag_context_tokens, usage_counts, usage_field)
+from core.costs.usage import (CHUNK_TOKENS, RAG_CHUNKS, BreakEven, MonthlyCost, UsageSpec, break_even, has_price,
+                              inference_cost_usd, monthly_costs, payback_sentence, rag_context_tokens, usage_counts,
+                              usage_field)
 
 __all__ = [
-    "BilledTokens", "BreakEven", "CostEstimate", "DatasetSpec", "ExportRow", "GpuPreset", "LIMITS",
-    "LocalEstimate", "MEASURED_RANGE", "MONTHS", "MonthlyCost", "NumberError", "TABLE_RANGE", "TOKENS_PER_UNIT",
-    "TrainingCost", "UsageSpec", "auto_epochs", "billed_tokens", "break_even", "compare_models", "cpu_defaults",
+    "BilledTokens", "BreakEven", "CHUNK_TOKENS", "CostEstimate", "DatasetSpec", "ExportRow", "GpuPreset", "LIMITS",
+    "LocalEstimate", "MEASURED_RANGE", "MONTHS", "MonthlyCost", "NumberError", "RAG_CHUNKS", "TABLE_RANGE",
+    "TOKENS_PER_UNIT", "TrainingCost", "UsageSpec", "auto_epochs", "billed_tokens", "break_even", "compare_models", "cpu_defaults",
     "estimate_costs", "export_rows", "format_money", "gpu_presets", "has_price", "inference_cost_usd",
     "local_training_estimate", "markdown_money", "measured_range", "model_label", "model_notes", "monthly_costs",
     "parse_amount", "parse_count", "parse_currency", "parse_epochs", "payback_sentence", "rag_context_tokens",

@@ -63,6 +63,9 @@ def _usage(default: Any, help_key: str, step: int = 0):
     return field(default=default, metadata={"help": help_key, "step": step})
 
 
+RAG_CHUNKS, CHUNK_TOKENS = 4, 300  # a typical hosted RAG prompt's context: 4 chunks of 300 tokens
+
+
 @dataclass(frozen=True)
 class UsageSpec:
     """One month of answers. Defaults: a support bot answering 10,000 questions a month.
@@ -76,7 +79,7 @@ class UsageSpec:
     prompt_tokens: Any = _usage(200, "costs.prompt_help", 50)
     answer_tokens: Any = _usage(300, "costs.answer_help", 50)
     instruction_tokens: Any = _usage(1_000, "costs.instruction_help", 100)
-    rag_context_tokens: Any = _usage(1_200, "costs.rag_context_help", 100)
+    rag_context_tokens: Any = _usage(RAG_CHUNKS * CHUNK_TOKENS, "costs.rag_context_help", 100)
     cached_instructions: bool = _usage(False, "costs.cached_help")
 
     def validated(self) -> UsageSpec:

@@ -20,11 +20,13 @@ Prints p50/p95 per page for 1 session and for N sessions, and the ratio p95(N) /
 target: p95 with N=8 while one job trains <= 3x the single-session p95. The machine's load average
 is printed with the figures (shared machines make noisy timings).
 
-The N sessions start together; `--think S` makes each attendee read 0.5-1.5 x S seconds between two
-pages (default 0: back to back, a stress case no room of readers produces).
+How the room behaves (both default 0: N requests in the same instant, back to back, a stress case no
+room of readers produces): `--arrive S` spreads the N sessions' first page over S seconds (each starts
+at a seeded uniform moment in [0, S]), `--think S` makes each attendee read 0.5-1.5 x S seconds
+between two pages.
 
-Usage: python bench/bench_load.py [--sessions 8] [--client protocol|chromium] [--think 0] [--no-train]
-       [--rounds 4] [--timeout 900]
+Usage: python bench/bench_load.py [--sessions 8] [--client protocol|chromium] [--arrive 0] [--think 0]
+       [--no-train] [--rounds 4] [--timeout 900]
 """
 from __future__ import annotations
 
@@ -38,6 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -163,19 +166,31 @@ async def open_page_protocol(base: str, name: str, sample_title: str) -> float:
     return time.perf_counter() - start
 
 
+@dataclass(frozen=True)
+class Pace:
+    """How an attendee of the concurrent phase moves: arrives within `arrive` s, reads `think` s a page."""
+    arrive: float = 0.0
+    think: float = 0.0
+
+    def wait(self, index: int, rng: random.Random) -> float:
+        """Seconds to wait before the index-th page."""
+        if index == 0:
+            return self.arrive * rng.uniform(0, 1)
+        return self.think * rng.uniform(0.5, 1.5)
+
+
 async def session(browser, base: str, pages: list[str], sample_title: str, page_timeout: float,
-                  results: dict, failures: list, think: float = 0.0, seed: int = 0) -> None:
-    """One attendee opening `pages` in turn: in a Chromium context, or (browser None) over the protocol;
-    reading for 0.5-1.5 x `think` seconds between two pages (0: back to back, the stress case)."""
-    reading = random.Random(seed)
+                  results: dict, failures: list, pace: Pace = Pace(), seed: int = 0) -> None:
+    """One attendee opening `pages` in turn: in a Chromium context, or (browser None) over the protocol,
+    at its `pace` (default: at once and back to back, the stress case)."""
+    rng = random.Random(seed)
     context = page = None
     if browser is not None:
         context = await browser.new_context(viewport={"width": 1400, "height": 1000})
         page = await context.new_page()
     try:
         for index, name in enumerate(pages):
-            if index and think:
-                await asyncio.sleep(think * reading.uniform(0.5, 1.5))
+            await asyncio.sleep(pace.wait(index, rng))
             try:
                 opened = (open_page(page, base, name, sample_title, page_timeout) if page is not None
                           else asyncio.wait_for(open_page_protocol(base, name, sample_title), page_timeout))
@@ -193,7 +208,7 @@ def plan(index: int) -> list[str]:
 
 
 async def measure(base: str, sessions: int, rounds: int, page_timeout: float, sample_title: str,
-                  on_concurrent_start, result: dict, client: str = "protocol", think: float = 0.0) -> None:
+                  on_concurrent_start, result: dict, client: str = "protocol", pace: Pace = Pace()) -> None:
     """Fills `result` as it goes, so a run stopped by --timeout still reports what it measured."""
     result.update(warm={}, single={}, many={}, failures=[], load_single=(), load_many=(), training="")
     if client == "chromium":
@@ -203,15 +218,15 @@ async def measure(base: str, sessions: int, rounds: int, page_timeout: float, sa
             browser = await playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
                 await phases(browser, base, sessions, rounds, page_timeout, sample_title, on_concurrent_start, result,
-                             think)
+                             pace)
             finally:
                 await browser.close()
     else:
-        await phases(None, base, sessions, rounds, page_timeout, sample_title, on_concurrent_start, result, think)
+        await phases(None, base, sessions, rounds, page_timeout, sample_title, on_concurrent_start, result, pace)
 
 
 async def phases(browser, base: str, sessions: int, rounds: int, page_timeout: float, sample_title: str,
-                 on_concurrent_start, result: dict, think: float) -> None:
+                 on_concurrent_start, result: dict, pace: Pace) -> None:
     # first imports of each page (torch for the training page) are not what a rerun costs
     await session(browser, base, PAGES, sample_title, page_timeout * 2, result["warm"], result["failures"])
     for i in range(rounds):  # one session at a time: the baseline
@@ -219,7 +234,7 @@ async def phases(browser, base: str, sessions: int, rounds: int, page_timeout: f
     result["load_single"] = os.getloadavg()
     result["training"] = on_concurrent_start()
     await asyncio.gather(*(session(browser, base, plan(i), sample_title, page_timeout, result["many"],
-                                   result["failures"], think, seed=i) for i in range(sessions)))
+                                   result["failures"], pace, seed=i) for i in range(sessions)))
     result["load_many"] = os.getloadavg()
 
 
@@ -257,6 +272,8 @@ def main() -> int:
     parser.add_argument("--sessions", type=int, default=8, help=f"concurrent browser sessions (1..{MAX_SESSIONS})")
     parser.add_argument("--client", choices=("protocol", "chromium"), default="protocol",
                         help="Streamlit's websocket protocol (the server's side) or headless Chromium on this machine")
+    parser.add_argument("--arrive", type=float, default=0.0,
+                        help="seconds over which the sessions' first pages are spread (default 0: the same instant)")
     parser.add_argument("--think", type=float, default=0.0,
                         help="seconds an attendee reads between two pages (0.5-1.5x; default 0: back to back)")
     parser.add_argument("--rounds", type=int, default=4, help="single sessions, one after the other (the baseline)")
@@ -286,13 +303,13 @@ def main() -> int:
         return job["note"]
 
     print(f"lab at {base}, LAB_HOME {home}; client {args.client}: {args.rounds} single sessions, "
-          f"then {args.sessions} at once, {args.think:g} s reading between pages")
+          f"then {args.sessions} at once, arriving within {args.arrive:g} s, {args.think:g} s reading between pages")
     result: dict = {}
     code = 0
     try:
         try:
             asyncio.run(asyncio.wait_for(measure(base, args.sessions, args.rounds, args.page_timeout, sample_title,
-                                                 begin_training, result, args.client, args.think),
+                                                 begin_training, result, args.client, Pace(args.arrive, args.think)),
                                          args.timeout))
         except TimeoutError:
             print(f"stopped by --timeout {args.timeout:.0f} s: the figures below are partial ({home / 'serve.log'})")

@@ -185,9 +185,9 @@ with training_box:
     table = pd.DataFrame([{
         t("costs.col_model"): r["label"] + (" ✎" if r["overridden"] else "") + (" ⚠" if r["uncertain"] else ""),
         t("costs.col_status"): t(f"costs.status_{r['status']}"),
-        t("costs.col_billed"): r["billed_tokens"],
+        t("costs.col_billed"): format_number(r["billed_tokens"], lang),  # in the page's language, as the metrics
         t("costs.col_epochs"): r["epochs"],
-        t("costs.col_price"): r["price_per_1m"],
+        t("costs.col_price"): costs.format_money(r["price_per_1m"], lang=lang),
         t("costs.col_cost"): money(r["training_usd"], markdown=False),
     } for r in est.comparison])
     st.dataframe(table, hide_index=True, width="stretch", key="costs_compare_table")

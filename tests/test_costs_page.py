@@ -123,6 +123,9 @@ def test_portuguese_page_and_currency():
     assert shown["Custo do treino"] == "$4,50 · R$ 22,50"
     assert shown["Tokens cobrados (todas as épocas)"] == "1.500.000"
     assert any("se paga" in s.value for s in at.success)
+    table = at.dataframe[0].value  # every model's bill, numbers written as in the metrics above
+    row = table[table["Modelo"].str.startswith("GPT-4.1 nano")].iloc[0]
+    assert row["Tokens cobrados"] == "1.500.000" and row["USD por 1 milhão de tokens de treino"] == "$1,50"
 
 
 def test_money_in_markdown_is_escaped_so_it_is_never_drawn_as_latex():

@@ -20,7 +20,11 @@ def test_shipped_vectors_are_the_ones_the_model_computes():
     shipped = prebuilt.lookup(sample)
     assert len(shipped) == 3, STALE
     fresh = e5.embed_passages(sample)
-    assert np.abs(fresh - np.stack([shipped[i] for i in range(3)])).max() < 1e-4
+    # The same text through the same model, up to the C engine's float kernels, which differ between
+    # CPUs (vectors built on one machine, computed on an AMD EPYC with AVX-512: cosine >= 0.99996,
+    # elements within 1.6e-3). Stale vectors, or another text's, sit at cosine <= 0.9.
+    cosine = (fresh * np.stack([shipped[i] for i in range(3)])).sum(axis=1)
+    assert cosine.min() > 0.999, cosine
     assert prebuilt.lookup(["a passage nobody shipped"]) == {}
 
 

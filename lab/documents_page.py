@@ -29,6 +29,9 @@ def language_name(code: str | None) -> str:
     return LANGUAGES.get(code or "", t("rag.lang_any", lang))
 
 
+OWN_FIRST = sorted(LANGUAGES, key=lambda code: code != lang)  # a Portuguese page opens on Portuguese
+
+
 def progress_bar():
     """A st.progress bar and the (fraction, message) callback core.rag reports to."""
     bar = st.progress(0.0)
@@ -39,8 +42,8 @@ def progress_bar():
 st.subheader(t("rag.documents_header"))
 if not rows:
     st.info(t("rag.empty_collection"), icon="📭")
-tabs = st.tabs([language_name(code) for code in [*LANGUAGES, None]])
-for tab, code in zip(tabs, [*LANGUAGES, None]):
+tabs = st.tabs([language_name(code) for code in [*OWN_FIRST, None]])
+for tab, code in zip(tabs, [*OWN_FIRST, None]):
     with tab:
         mine = [r for r in rows if r["lang"] == code]
         if not mine:
@@ -60,7 +63,7 @@ st.subheader(t("rag.upload_header"))
 files = file_uploader(t("rag.upload_label"), types=[s.lstrip(".") for s in SUPPORTED_SUFFIXES],
                       limit_mb=MAX_UPLOAD_BYTES // 2**20, accept_multiple_files=True, key="rag_upload",
                       help=t("rag.upload_help"))
-upload_lang = st.selectbox(t("rag.upload_lang_label"), [*LANGUAGES, ANY_LANGUAGE], key="rag_upload_lang",
+upload_lang = st.selectbox(t("rag.upload_lang_label"), [*OWN_FIRST, ANY_LANGUAGE], key="rag_upload_lang",
                            format_func=lambda c: language_name(None if c == ANY_LANGUAGE else c),
                            help=t("rag.upload_lang_help"))
 if st.button(t("rag.upload_button"), key="rag_upload_button", disabled=not files, type="primary"):

@@ -77,6 +77,9 @@ def test_rebuild_in_portuguese(tmp_path, monkeypatch):
     page.session_state["lang"] = "pt-BR"
     page.run()
     assert not page.exception and page.title[0].value == "Documentos do RAG"
+    # the page's own language first: its documents' tab, and the language an upload gets by default
+    assert [tab.label for tab in page.tabs] == ["Português (Brasil)", "English", "Qualquer idioma"]
+    assert page.selectbox(key="rag_upload_lang").value == "pt-BR"
     assert page.slider(key="rag_k").help  # technical controls explain themselves
     page.button(key="rag_rebuild").click().run()
     assert not page.exception

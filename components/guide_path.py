@@ -12,6 +12,7 @@ from core.guide.path import STEPS, progress
 from core.i18n import t
 
 LAB_DIR = Path(__file__).resolve().parent.parent / "lab"
+PER_ROW = 4  # cards side by side on Home
 
 
 def session_started() -> float:
@@ -38,7 +39,9 @@ def guided_path() -> None:
     steps = [step for step in STEPS if step.quick or not quick]
     finished = sum(done[step.id] for step in steps)
     st.progress(finished / len(steps), text=t("guide.path.progress", done=finished, total=len(steps)))
-    for column, (number, step) in zip(st.columns(len(steps)), enumerate(steps, start=1)):
+    # rows of PER_ROW cards: seven in one row cut the step names to "1. Verific…"
+    columns = [column for start in range(0, len(steps), PER_ROW) for column in st.columns(PER_ROW)]
+    for column, (number, step) in zip(columns, enumerate(steps, start=1)):
         with column.container(border=True, key=f"guide_path_{step.id}"):
             label = f"{number}. {t(f'guide.path.step.{step.id}')}"
             if (LAB_DIR / step.page).is_file():

@@ -28,7 +28,8 @@ def test_home_shows_the_path_and_workshop_mode_keeps_the_quick_steps():
     at = AppTest.from_file("../lab/app.py", default_timeout=120).run()
     assert not at.exception
     assert "0 of 7 steps" in at.get("progress")[0].proto.text
-    rows = [[str(getattr(card.proto, "id", "")) for column in row.children.values() for card in column.children.values()]
+    rows = [[str(getattr(card.proto, "id", "")) for column in row.children.values()
+             for card in column.children.values()]
             for row in at.main.children.values() if type(row).__name__ == "Block"
             and any(type(column).__name__ == "Column" for column in row.children.values())]
     path = [len(row) for row in rows if any("guide_path_" in card for card in row)]
